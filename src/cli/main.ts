@@ -1,0 +1,77 @@
+import type { ConsoleSink } from './console-sink.js';
+import { EXIT, type ExitCode } from './exit-codes.js';
+import { drillCommand, healerCommand, listCommand, showCommand, type CommandContext } from './runbook-commands.js';
+import { opshealUsage } from './opsheal-usage.js';
+import { runbookUsage } from './usage-text.js';
+import { UsageError } from './usage-error.js';
+import { displayValue } from './display-value.js';
+
+type Handler = (context: CommandContext) => ExitCode | Promise<ExitCode>;
+
+/** The runbook helper's verbs, shared by `runbook` and `opsheal`. */
+const RUNBOOK_VERBS: Readonly<Record<string, Handler>> = {
+  list: listCommand,
+  show: showCommand,
+  drill: drillCommand,
+};
+
+/**
+ * The verbs only `opsheal` has. Each is imported when called, so the drill path never loads SQLite,
+ * YAML or the schema validator.
+ */
+const OPSHEAL_VERBS: Readonly<Record<string, Handler>> = {
+  heal: async (context) => (await import('./heal-command.js')).healCommand(context),
+};
+
+const HEALER_PREFIX = 'heal-';
+
+/**
+ * Runs one executable: `opsheal`, `runbook` or `heal-<class>`, with its arguments. Returns the exit
+ * code; usage errors become `ERROR: ...` on stderr and exit 2.
+ */
+export async function main(program: string, args: readonly string[], sink: ConsoleSink, env: NodeJS.ProcessEnv): Promise<ExitCode> {
+  const usage = program === 'opsheal' ? opshealUsage : runbookUsage;
+  try {
+    if (program.startsWith(HEALER_PREFIX)) {
+      return await healerCommand({ program, args, sink, env }, program.slice(HEALER_PREFIX.length));
+    }
+    const [verb, ...rest] = args;
+    if (verb === undefined) {
+      sink.out(usage(program));
+      return EXIT.usage;
+    }
+    if (verb === 'help' || verb === '--help' || verb === '-h') {
+      sink.out(usage(program));
+      return EXIT.ok;
+    }
+    const handler = Object.hasOwn(RUNBOOK_VERBS, verb)
+      ? RUNBOOK_VERBS[verb]
+      : program === 'opsheal' && Object.hasOwn(OPSHEAL_VERBS, verb)
+        ? OPSHEAL_VERBS[verb]
+        : undefined;
+    if (handler === undefined) throw new UsageError(`Unknown command: ${displayValue(verb)}`, true);
+    return await handler({ program, args: rest, sink, env });
+  } catch (error) {
+    if (error instanceof UsageError) {
+      sink.err(`ERROR: ${error.message}`);
+      if (error.showUsage) sink.out(usage(program));
+      return EXIT.usage;
+    }
+    // Not a usage mistake: something failed that the command did not expect. Say what, without a
+    // stack trace unless asked for, and exit 1 so automation treats it as needing a person.
+    const message = error instanceof Error ? error.message : String(error);
+    sink.err(`ERROR: ${message}`);
+    if (env.OPSHEAL_DEBUG && error instanceof Error && error.stack) sink.err(error.stack);
+    return EXIT.escalatedOrDrift;
+  }
+}
+
+/** The entry point the `bin/` scripts call: real streams, real environment, exit code set for Node to use. */
+export async function run(program: string): Promise<void> {
+  const sink: ConsoleSink = {
+    out: (line) => void process.stdout.write(`${line}\n`),
+    err: (line) => void process.stderr.write(`${line}\n`),
+    interactive: Boolean(process.stderr.isTTY),
+  };
+  process.exitCode = await main(program, process.argv.slice(2), sink, process.env);
+}

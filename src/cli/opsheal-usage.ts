@@ -1,0 +1,22 @@
+import { failureClassIds } from '../catalog/failure-classes.js';
+
+/** Help for `opsheal`: the runbook helper's verbs and the live ones. */
+export function opshealUsage(program: string): string {
+  return `Usage: ${program} <command> [options]
+
+Keeps a spec-kit memory workspace healthy: finds index drift, ledger mismatch, session
+misrouting and telemetry doc drift, repairs what can be repaired, verifies, and escalates
+the rest to a named owner with one line of JSON.
+
+Commands:
+  list [--json]                  the failure classes, one per line
+  show <class> [--json]          a class's trigger, owner, escalation path and drill command
+  drill <class|all> [options]    rehearse a class's runbook, simulated (${program} drill --help)
+  heal <class|all> [options]     run the runbook for real (${program} heal --help)
+  help                           show this help
+
+Classes: ${failureClassIds().join(', ')}
+
+Exit codes: 0 recovered or healthy, 1 escalated, 2 usage error (nothing was changed).
+Run '${program} <command> --help' for a command's options.`;
+}
