@@ -1,0 +1,55 @@
+/** A real command for one step, from the config: run without a shell. */
+export interface CommandStepConfig {
+  /** Program and arguments, passed to the child untouched (no shell). */
+  readonly command: readonly string[];
+  /** Kill the command and count a retryable failure after this many seconds. */
+  readonly timeoutSeconds?: number;
+  /** Working folder, relative to the config file's folder. */
+  readonly cwd?: string;
+  /** Added to (and overriding) opsheal's own environment. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Exit codes that no retry can cure: escalate at once with reason non-retryable-error. */
+  readonly nonRetryableExitCodes?: readonly number[];
+}
+
+/** The session-ambiguity policy. */
+export interface SessionThresholds {
+  /** Highest acceptable share of sampled rows misrouted or in ambiguous sessions (default 0.02). */
+  readonly misrouteRate: number;
+  /** Budget for the 95th percentile of a session look-up, in milliseconds (default 5). */
+  readonly lookupP95Ms: number;
+  /** How many of the most recently updated rows to sample (default 500). */
+  readonly sampleSize: number;
+}
+
+/**
+ * The config after validation and defaults. Paths are as written (relative ones are resolved
+ * against the workspace by `workspacePaths`), except `steps[*][*].cwd`, resolved against `baseDir`.
+ */
+export interface OpshealConfig {
+  /** The file it came from, or `undefined` for the built-in defaults. */
+  readonly source?: string;
+  /** The folder relative command `cwd`s are resolved against (the config file's folder). */
+  readonly baseDir: string;
+  readonly db?: string;
+  readonly specsRoot: string;
+  readonly telemetry: { readonly schema: string; readonly docs: string; readonly events: string };
+  readonly policy?: { readonly maxAttempts?: number; readonly backoffSeconds?: number };
+  readonly thresholds: SessionThresholds;
+  /** How long a healer waits for another one's lock on the workspace before giving up (default 10). */
+  readonly lockTimeoutSeconds: number;
+  /** Per class, per step name: a command that replaces the built-in action. */
+  readonly steps: Readonly<Record<string, Readonly<Record<string, CommandStepConfig>>>>;
+}
+
+/** The defaults a workspace without a config gets. */
+export function defaultConfig(baseDir: string): OpshealConfig {
+  return {
+    baseDir,
+    specsRoot: 'specs',
+    telemetry: { schema: 'telemetry/schema.json', docs: 'telemetry/README.md', events: 'telemetry/events.jsonl' },
+    thresholds: { misrouteRate: 0.02, lookupP95Ms: 5, sampleSize: 500 },
+    lockTimeoutSeconds: 10,
+    steps: {},
+  };
+}

@@ -1,0 +1,88 @@
+import type { OpshealConfig } from '../config/opsheal-config.js';
+import type { StepAction } from '../core/step-action.js';
+import type { StepPhase } from '../catalog/failure-class.js';
+import type { WorkspacePaths } from '../workspace/workspace-paths.js';
+
+/** One thing detection found: its kind and what it is about (a memory, an event, a session). */
+export interface Finding {
+  /** The fault kind, kebab-case: `missing`, `orphaned`, `stale`, `undocumented-event`, ... */
+  readonly kind: string;
+  readonly memoryId?: number;
+  /** Workspace-relative where the thing is a file. */
+  readonly path?: string;
+  /** A name that is not a memory: an event, a field, a session id. */
+  readonly subject?: string;
+  /** One line of detail: `hash 1a2b… != 9f8e…`, `folders: a, b`. */
+  readonly detail?: string;
+}
+
+/** What `check` reports for one class: read-only. */
+export interface CheckReport {
+  readonly failureClass: string;
+  /** Every kind the class knows, in print order, with its count (zero included). */
+  readonly counts: Readonly<Record<string, number>>;
+  readonly findings: readonly Finding[];
+  /** Measurements beside the findings: `misroute_rate`, `lookup_p95_ms`, `sampled`. */
+  readonly metrics: Readonly<Record<string, number | string>>;
+  /** What could not be checked and why: "vectors not checked: sqlite-vec did not load". */
+  readonly notes: readonly string[];
+}
+
+/** One change a repair would make (and, applied, did make). */
+export interface PlannedChange {
+  /** `insert-row`, `refresh-row`, `delete-row`, `rebuild-fts`, `append-ledger`, `rewrite-docs-section`, ... */
+  readonly action: string;
+  readonly memoryId?: number;
+  readonly path?: string;
+  readonly subject?: string;
+  readonly detail?: string;
+}
+
+/** `heal --dry-run`'s output for one class: what was found, what would change, what needs a person. */
+export interface RepairPlanReport {
+  readonly check: CheckReport;
+  readonly changes: readonly PlannedChange[];
+  /** Findings no repair will mend; a heal would escalate these after verify. */
+  readonly needsDecision: readonly Finding[];
+}
+
+/** What `inject` did, printed as JSON. */
+export interface InjectionReport {
+  readonly failureClass: string;
+  readonly injected: ReadonlyArray<Finding>;
+}
+
+export interface InjectionRequest {
+  /** One kind of the class's `faultKinds`, or every kind when undefined. */
+  readonly kind?: string;
+  /** How many faults of each kind (default 1). */
+  readonly count: number;
+  readonly seed: number;
+}
+
+/** Everything a live class needs to work on a workspace. */
+export interface LiveContext {
+  readonly paths: WorkspacePaths;
+  readonly config: OpshealConfig;
+  /** Milliseconds since 1970; fixed under SOURCE_DATE_EPOCH. Ledger timestamps come from here. */
+  readonly now: () => number;
+  /** Take an online backup of the database before the first change (default true; `--no-backup`). */
+  readonly backup: boolean;
+  /** The opsheal command line that reruns a step by hand, for `command=` (`opsheal heal index-drift --workspace …`). */
+  readonly rerunCommand: (phase: StepPhase) => string;
+}
+
+/**
+ * A failure class's live behaviour: one module per class. `check` and `plan` only read;
+ * the actions of `actions` detect, repair (under the workspace lock, after a backup, in one
+ * transaction, recorded in the ledger) and verify; `inject` makes real faults for tests and drills.
+ */
+export interface LiveClass {
+  readonly failureClass: string;
+  /** The fault kinds `inject` can make, in the order `inject` makes them. */
+  readonly faultKinds: readonly string[];
+  check(context: LiveContext): Promise<CheckReport>;
+  plan(context: LiveContext): Promise<RepairPlanReport>;
+  actions(context: LiveContext): Readonly<Record<StepPhase, StepAction>>;
+  inject(context: LiveContext, request: InjectionRequest): Promise<InjectionReport>;
+}

@@ -1,0 +1,39 @@
+/** The importance tiers a memory may carry; `normal` when the front matter says nothing. */
+export const IMPORTANCE_TIERS = ['constitutional', 'critical', 'important', 'normal', 'temporary', 'deprecated'] as const;
+export type ImportanceTier = (typeof IMPORTANCE_TIERS)[number];
+
+/** The context types a memory may carry; `general` when the front matter says nothing. */
+export const CONTEXT_TYPES = ['research', 'implementation', 'decision', 'discovery', 'general'] as const;
+export type ContextType = (typeof CONTEXT_TYPES)[number];
+
+/** What a memory file says about itself (front matter, else heading, else file name). */
+export interface MemoryMetadata {
+  readonly title: string;
+  readonly triggerPhrases: readonly string[];
+  readonly importanceTier: ImportanceTier;
+  readonly contextType: ContextType;
+  readonly sessionId: string | null;
+}
+
+/**
+ * One memory file as read from disk: its place, its hash, its metadata. The content itself is not
+ * kept, so a scan of 100,000 files holds only these records in memory.
+ */
+export interface MemoryFileRecord {
+  /** Workspace-relative, `/`-separated: `specs/003-memory/065-retry/memory/2026-01-02__notes.md`. */
+  readonly relativePath: string;
+  readonly absolutePath: string;
+  /** The path between `specs/` and `/memory/`: `003-memory/065-retry`. */
+  readonly specFolder: string;
+  /** SHA-256, lowercase hex, of the UTF-8 text with any byte-order mark dropped. */
+  readonly contentHash: string;
+  readonly mtimeMs: number;
+  readonly sizeBytes: number;
+  readonly metadata: MemoryMetadata;
+}
+
+/** A file under a memory folder that could not be read as a memory (unreadable, not UTF-8, a loop). */
+export interface UnreadableMemoryFile {
+  readonly relativePath: string;
+  readonly reason: string;
+}
