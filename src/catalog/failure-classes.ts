@@ -1,4 +1,4 @@
-import type { FailureClass } from './failure-class.js';
+import type { CatalogStep, FailureClass, StepPhase } from './failure-class.js';
 
 const reindex = 'node dist/memory/reindex-embeddings.js';
 const cleanup = 'node dist/memory/cleanup-orphaned-vectors.js';
@@ -63,6 +63,13 @@ export const FAILURE_CLASSES: readonly FailureClass[] = [
 /** The class with this id, or `undefined`. */
 export function findFailureClass(id: string): FailureClass | undefined {
   return FAILURE_CLASSES.find((failureClass) => failureClass.id === id);
+}
+
+/** The step of a class for a phase; the catalog has all three for every class. */
+export function failureClassStep(id: string, phase: StepPhase): CatalogStep {
+  const step = findFailureClass(id)?.steps.find((candidate) => candidate.phase === phase);
+  if (step === undefined) throw new Error(`catalog has no ${phase} step for ${id}`);
+  return step;
 }
 
 /** The class ids in catalog order. */

@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { UsageError } from './usage-error.js';
 import { displayValue } from './display-value.js';
 
@@ -20,43 +19,46 @@ export interface CommandLine {
 }
 
 /**
- * Reads arguments left to right with node's own parser and reports the first problem in the
- * reference's words: `Unknown option: X` for any word it does not know (positional ones included),
- * `--x requires a value` when a value option ends the line. `--help`/`-h` stops reading, so
- * `--help --bogus` shows usage while `--bogus --help` is an error, exactly as the shell scripts did.
+ * Reads arguments left to right, as the shell scripts' `case` loop did, and reports the first
+ * problem in the reference's words: `Unknown option: X` for any word it does not know (positional
+ * ones, `--`, `-x`, `-hx` and `--help=x` included), `--x requires a value` when a value option ends
+ * the line. A value option takes the next word whatever it is (`--scenario --help` sets the
+ * scenario to `--help`), or its `=value`. `--help`/`-h` stops reading, so `--help --bogus` shows
+ * usage while `--bogus --help` is an error. A repeated option keeps its last value.
+ *
+ * Hand-written rather than node's `parseArgs`: the grammar is this small, parseArgs' own rules
+ * (short-option groups, `--` terminator) had to be undone token by token, and importing `node:util`
+ * into an ES module costs the drill start-up most of a millisecond.
  */
 export function readCommandLine(args: readonly string[], spec: CommandLineSpec): CommandLine {
-  const options: Record<string, { type: 'string' | 'boolean' }> = {};
-  for (const [name, kind] of Object.entries(spec.options)) options[name] = { type: kind === 'value' ? 'string' : 'boolean' };
-  const { tokens } = parseArgs({ args: [...args], options, strict: false, allowPositionals: true, tokens: true });
-
   const values = new Map<string, string>();
   const flags = new Set<string>();
   const positionals: string[] = [];
-  let afterTerminator = false;
-  for (const token of tokens) {
-    if (token.kind === 'option-terminator') {
-      afterTerminator = true;
+  for (let index = 0; index < args.length; index++) {
+    const word = args[index] ?? '';
+    if (word === '--help' || word === '-h') return { values, flags, positionals, help: true };
+    if (!word.startsWith('-') || word === '-') {
+      if (positionals.length >= (spec.positionals ?? 0)) throw new UsageError(`Unknown option: ${displayValue(word)}`);
+      positionals.push(word);
       continue;
     }
-    const word = args[token.index] ?? '';
-    if (token.kind === 'positional') {
-      if (afterTerminator || positionals.length >= (spec.positionals ?? 0)) throw new UsageError(`Unknown option: ${displayValue(word)}`);
-      positionals.push(token.value);
-      continue;
-    }
-    if (token.name === 'help' || (token.name === 'h' && token.rawName === '-h')) {
-      return { values, flags, positionals, help: true };
-    }
-    const kind = Object.hasOwn(spec.options, token.name) && token.rawName.startsWith('--') ? spec.options[token.name] : undefined;
+    const equals = word.indexOf('=');
+    const name = word.startsWith('--') ? word.slice(2, equals === -1 ? undefined : equals) : '';
+    const kind = name !== '' && Object.hasOwn(spec.options, name) ? spec.options[name] : undefined;
     if (kind === undefined) throw new UsageError(`Unknown option: ${displayValue(word)}`);
     if (kind === 'flag') {
-      if (token.inlineValue) throw new UsageError(`${token.rawName} does not take a value (got: ${word})`);
-      flags.add(token.name);
+      if (equals !== -1) throw new UsageError(`--${name} does not take a value (got: ${displayValue(word)})`);
+      flags.add(name);
       continue;
     }
-    if (token.value === undefined) throw new UsageError(`${token.rawName} requires a value`);
-    values.set(token.name, token.value);
+    if (equals !== -1) {
+      values.set(name, word.slice(equals + 1));
+      continue;
+    }
+    const value = args[index + 1];
+    if (value === undefined) throw new UsageError(`--${name} requires a value`);
+    values.set(name, value);
+    index += 1;
   }
   return { values, flags, positionals, help: false };
 }

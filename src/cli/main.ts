@@ -21,6 +21,9 @@ const RUNBOOK_VERBS: Readonly<Record<string, Handler>> = {
  */
 const OPSHEAL_VERBS: Readonly<Record<string, Handler>> = {
   heal: async (context) => (await import('./heal-command.js')).healCommand(context),
+  check: async (context) => (await import('./check-command.js')).checkCommand(context),
+  inject: async (context) => (await import('./inject-command.js')).injectCommand(context),
+  workspace: async (context) => (await import('./workspace-command.js')).workspaceCommand(context),
 };
 
 const HEALER_PREFIX = 'heal-';

@@ -33,7 +33,7 @@ export async function runPlans(
         if (line !== undefined) sink.out(line);
       },
     });
-    if (result.outcome === 'escalated') recordEscalation(result.payload, settings.env, sink);
+    if (result.outcome === 'escalated') await recordEscalation(result.payload, settings.env, sink);
     results.push(result);
   }
   const escalated = results.some((result) => result.outcome === 'escalated');

@@ -1,6 +1,7 @@
 import type { OpshealConfig } from '../config/opsheal-config.js';
 import type { StepAction } from '../core/step-action.js';
 import type { StepPhase } from '../catalog/failure-class.js';
+import type { MemoryFileSource } from '../workspace/memory-file-source.js';
 import type { WorkspacePaths } from '../workspace/workspace-paths.js';
 
 /** One thing detection found: its kind and what it is about (a memory, an event, a session). */
@@ -58,6 +59,11 @@ export interface InjectionRequest {
   /** How many faults of each kind (default 1). */
   readonly count: number;
   readonly seed: number;
+  /**
+   * Memory ids earlier faults of the same run already used; the injector leaves them alone and adds
+   * the ones it uses, so faults of several classes never land on one memory.
+   */
+  readonly claimed?: Set<number>;
 }
 
 /** Everything a live class needs to work on a workspace. */
@@ -69,7 +75,11 @@ export interface LiveContext {
   /** Take an online backup of the database before the first change (default true; `--no-backup`). */
   readonly backup: boolean;
   /** The opsheal command line that reruns a step by hand, for `command=` (`opsheal heal index-drift --workspace …`). */
-  readonly rerunCommand: (phase: StepPhase) => string;
+  readonly rerunCommand: (failureClass: string, phase: StepPhase) => string;
+  /** The workspace's memory files, scanned once per process and revalidated by size and mtime. */
+  readonly memoryFiles: MemoryFileSource;
+  /** A line of progress for long work; the CLI shows it on stderr when that is a terminal. */
+  readonly progress: (message: string) => void;
 }
 
 /**

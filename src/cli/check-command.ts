@@ -1,0 +1,83 @@
+import { FAILURE_CLASSES } from '../catalog/failure-classes.js';
+import { orderedJson } from '../core/ordered-json.js';
+import type { CheckReport, Finding } from '../live/live-class.js';
+import { loadLiveClass, usesIndexDatabase } from '../live/live-classes.js';
+import { formatDetails } from '../render/text-lines.js';
+import { readCommandLine } from './command-line.js';
+import { EXIT, type ExitCode } from './exit-codes.js';
+import { createLiveContext } from './live-context.js';
+import { checkUsage } from './live-usage.js';
+import { clockFromEnvironment } from './run-environment.js';
+import { requireClass, type CommandContext } from './runbook-commands.js';
+import { parseUnsigned } from './unsigned-option.js';
+import { UsageError } from './usage-error.js';
+import { WORKSPACE_OPTIONS, requireDatabase, resolveWorkspace } from './workspace-options.js';
+
+/** `check <class|all>`: read-only detection. Exit 0 healthy, 1 drift found, 2 usage error. */
+export async function checkCommand({ program, args, sink, env }: CommandContext): Promise<ExitCode> {
+  const line = readCommandLine(args, { options: { ...WORKSPACE_OPTIONS, json: 'flag', limit: 'value' }, positionals: 1 });
+  if (line.help) {
+    sink.out(checkUsage(program));
+    return EXIT.ok;
+  }
+  const target = line.positionals[0];
+  if (target === undefined || target === '') throw new UsageError('check requires <failure-class|all>');
+  const classes = target === 'all' ? FAILURE_CLASSES : [requireClass(target)];
+  const limit = parseUnsigned('limit', line.values.get('limit') ?? '5');
+  const workspace = resolveWorkspace(line, process.cwd());
+  if (classes.some((failureClass) => usesIndexDatabase(failureClass.id))) requireDatabase(workspace.paths);
+  const live = createLiveContext(workspace, { program, now: clockFromEnvironment(env), backup: false, sink });
+
+  let drift = false;
+  for (const failureClass of classes) {
+    const liveClass = await loadLiveClass(failureClass.id);
+    if (liveClass === undefined) {
+      sink.out(line.flags.has('json')
+        ? orderedJson([['class', failureClass.id], ['checked', false], ['reason', 'no built-in check yet']])
+        : `${failureClass.id}: not checked: no built-in check yet`);
+      continue;
+    }
+    const report = await liveClass.check(live);
+    const healthy = report.findings.length === 0;
+    drift ||= !healthy;
+    if (line.flags.has('json')) sink.out(reportJson(report));
+    else for (const text of reportText(report, limit)) sink.out(text);
+  }
+  return drift ? EXIT.escalatedOrDrift : EXIT.ok;
+}
+
+/** The full report as one JSON object. */
+export function reportJson(report: CheckReport): string {
+  return orderedJson([
+    ['class', report.failureClass],
+    ['healthy', report.findings.length === 0],
+    ['counts', report.counts],
+    ['metrics', report.metrics],
+    ['notes', report.notes],
+    ['findings', report.findings],
+  ]);
+}
+
+/** A summary line, then up to `limit` items of each kind found, then the notes. */
+export function reportText(report: CheckReport, limit: number): string[] {
+  const lines: string[] = [];
+  const found = Object.entries(report.counts).filter(([, count]) => count > 0);
+  const verdict = report.findings.length === 0 ? 'healthy' : 'drift found';
+  lines.push(`${report.failureClass}: ${verdict}${formatDetails(Object.fromEntries(found))}${formatDetails(report.metrics)}`);
+  for (const [kind] of found) {
+    const items = report.findings.filter((finding) => finding.kind === kind);
+    for (const item of items.slice(0, limit)) lines.push(`  ${kind.padEnd(20)} ${describeFinding(item)}`);
+    if (items.length > limit) lines.push(`  ${''.padEnd(20)} … and ${items.length - limit} more (--json lists all)`);
+  }
+  for (const note of report.notes) lines.push(`  note: ${note}`);
+  return lines;
+}
+
+function describeFinding(finding: Finding): string {
+  return [
+    finding.memoryId !== undefined ? `#${finding.memoryId}` : undefined,
+    finding.path,
+    finding.subject,
+    finding.detail !== undefined ? `(${finding.detail})` : undefined,
+  ].filter((part) => part !== undefined).join(' ');
+}

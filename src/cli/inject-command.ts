@@ -1,0 +1,73 @@
+import { FAILURE_CLASSES } from '../catalog/failure-classes.js';
+import { orderedJson } from '../core/ordered-json.js';
+import { loadLiveClass, usesIndexDatabase } from '../live/live-classes.js';
+import { readCommandLine } from './command-line.js';
+import { displayValue } from './display-value.js';
+import { EXIT, type ExitCode } from './exit-codes.js';
+import { createLiveContext } from './live-context.js';
+import { injectUsage } from './live-usage.js';
+import { clockFromEnvironment } from './run-environment.js';
+import { requireClass, type CommandContext } from './runbook-commands.js';
+import { checkAtLeast, checkAtMost, parseUnsigned } from './unsigned-option.js';
+import { UsageError } from './usage-error.js';
+import { WORKSPACE_OPTIONS, requireDatabase, resolveWorkspace } from './workspace-options.js';
+
+/** The most faults of one kind one call makes. */
+const MAX_COUNT = 100_000;
+
+/**
+ * `inject <class|all>`: makes real faults on purpose, deterministic for a seed, for tests, demos and
+ * rehearsals, and prints what it did as one JSON object per class. Never run it on a workspace you
+ * care about: it edits and deletes memory files and rows, as the faults it imitates would.
+ */
+export async function injectCommand({ program, args, sink, env }: CommandContext): Promise<ExitCode> {
+  const line = readCommandLine(args, { options: { ...WORKSPACE_OPTIONS, kind: 'value', count: 'value', seed: 'value' }, positionals: 1 });
+  if (line.help) {
+    sink.out(await injectUsage(program));
+    return EXIT.ok;
+  }
+  const target = line.positionals[0];
+  if (target === undefined || target === '') throw new UsageError('inject requires <failure-class|all>');
+  const classes = target === 'all' ? FAILURE_CLASSES : [requireClass(target)];
+  const rawCount = line.values.get('count') ?? '1';
+  const count = parseUnsigned('count', rawCount);
+  checkAtLeast('count', count, 1);
+  checkAtMost('count', rawCount, count, MAX_COUNT);
+  const seed = parseSeed(line.values.get('seed'));
+  const kind = line.values.get('kind');
+  const workspace = resolveWorkspace(line, process.cwd());
+
+  const liveClasses = [];
+  for (const failureClass of classes) {
+    const liveClass = await loadLiveClass(failureClass.id);
+    if (liveClass === undefined) throw new UsageError(`${failureClass.id} has no fault injector yet`);
+    liveClasses.push(liveClass);
+  }
+  if (kind !== undefined && !liveClasses.some((liveClass) => liveClass.faultKinds.includes(kind))) {
+    const known = liveClasses.map((liveClass) => `${liveClass.failureClass}: ${liveClass.faultKinds.join(', ')}`).join('; ');
+    throw new UsageError(`unknown fault kind ${displayValue(kind)} (${known})`);
+  }
+  if (liveClasses.some((liveClass) => usesIndexDatabase(liveClass.failureClass))) requireDatabase(workspace.paths);
+
+  const live = createLiveContext(workspace, { program, now: clockFromEnvironment(env), backup: false, sink });
+  const claimed = new Set<number>();
+  for (const liveClass of liveClasses) {
+    if (kind !== undefined && !liveClass.faultKinds.includes(kind)) continue;
+    const report = await liveClass.inject(live, { ...(kind !== undefined ? { kind } : {}), count, seed, claimed });
+    sink.out(orderedJson([
+      ['event', 'INJECTED'],
+      ['failure_class', report.failureClass],
+      ['seed', seed],
+      ['count', report.injected.length],
+      ['faults', report.injected],
+    ]));
+  }
+  return EXIT.ok;
+}
+
+/** `--seed`: an unsigned 32-bit integer (default 1). */
+export function parseSeed(raw: string | undefined): number {
+  const value = parseUnsigned('seed', raw ?? '1');
+  checkAtMost('seed', raw ?? '1', value, 0xffffffff);
+  return value;
+}

@@ -1,0 +1,62 @@
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { findWorkspaceConfig, loadConfig } from '../config/load-config.js';
+import type { OpshealConfig } from '../config/opsheal-config.js';
+import { defaultConfig } from '../config/opsheal-config.js';
+import { workspacePaths, type WorkspacePaths } from '../workspace/workspace-paths.js';
+import type { CommandLine, OptionKind } from './command-line.js';
+import { displayValue } from './display-value.js';
+import { checkAtLeast, checkAtMost, parseUnsigned } from './unsigned-option.js';
+import { UsageError } from './usage-error.js';
+
+/** The options every live command shares. */
+export const WORKSPACE_OPTIONS: Readonly<Record<string, OptionKind>> = {
+  workspace: 'value',
+  db: 'value',
+  config: 'value',
+  'sample-size': 'value',
+};
+
+export interface ResolvedWorkspace {
+  readonly paths: WorkspacePaths;
+  readonly config: OpshealConfig;
+  /** The arguments that name this workspace again, for `command=` lines: `--workspace W [--db F] [--config C]`. */
+  readonly selector: readonly string[];
+}
+
+/**
+ * The workspace (`--workspace`, default the current folder), its config (`--config`, else the
+ * workspace's `opsheal.config.*`, else defaults) and its paths (`--db` over the config's `db`).
+ */
+export function resolveWorkspace(line: CommandLine, cwd: string): ResolvedWorkspace {
+  const root = resolve(cwd, line.values.get('workspace') ?? '.');
+  if (!isDirectory(root)) throw new UsageError(`workspace ${displayValue(root)} is not a folder: give --workspace DIR`);
+  const configFile = line.values.get('config') ?? findWorkspaceConfig(root);
+  let config = configFile !== undefined ? loadConfig(resolve(cwd, configFile)) : defaultConfig(root);
+  const rawSample = line.values.get('sample-size');
+  if (rawSample !== undefined) {
+    const sampleSize = parseUnsigned('sample_size', rawSample);
+    checkAtLeast('sample_size', sampleSize, 1);
+    checkAtMost('sample_size', rawSample, sampleSize, 1_000_000);
+    config = { ...config, thresholds: { ...config.thresholds, sampleSize } };
+  }
+  const db = line.values.get('db');
+  const paths = workspacePaths(root, config, db !== undefined ? resolve(cwd, db) : undefined);
+  const selector = ['--workspace', root, ...(db !== undefined ? ['--db', paths.db] : []), ...(line.values.has('config') && configFile ? ['--config', resolve(cwd, configFile)] : [])];
+  return { paths, config, selector };
+}
+
+/** Fails with a usage error when the index database is not where the workspace says it is. */
+export function requireDatabase(paths: WorkspacePaths): void {
+  if (!existsSync(paths.db)) {
+    throw new UsageError(`no index database at ${displayValue(paths.db)}: give --db FILE, or --workspace DIR of a memory workspace`);
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}

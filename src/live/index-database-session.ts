@@ -1,0 +1,41 @@
+import type { Database } from 'better-sqlite3';
+import { openIndexDatabase } from '../workspace/index-database.js';
+import { requireTables } from '../workspace/index-reads.js';
+import type { LiveContext } from './live-class.js';
+
+/** An open index database and whether sqlite-vec could be loaded into it. */
+export interface IndexDatabase {
+  readonly db: Database;
+  readonly vectorsLoaded: boolean;
+  /** Why vectors were not checked, when they were not. */
+  readonly vectorNote?: string;
+}
+
+/** How long one statement waits on another writer before SQLITE_BUSY (then the step retries). */
+const BUSY_TIMEOUT_MS = 2000;
+
+/** Opens the workspace's index (read-only unless `write`), checks memory_index is there, runs `work`, closes. */
+export async function withIndexDatabase<T>(context: LiveContext, mode: 'read' | 'write', work: (index: IndexDatabase) => Promise<T> | T): Promise<T> {
+  const index = openIndex(context, mode);
+  try {
+    return await work(index);
+  } finally {
+    index.db.close();
+  }
+}
+
+/** Opens the workspace's index; the caller closes it. */
+export function openIndex(context: LiveContext, mode: 'read' | 'write', tables: readonly string[] = ['memory_index']): IndexDatabase {
+  const opened = openIndexDatabase(context.paths.db, { readonly: mode === 'read', busyTimeoutMs: BUSY_TIMEOUT_MS });
+  try {
+    requireTables(opened.db, tables);
+  } catch (error) {
+    opened.db.close();
+    throw error;
+  }
+  return {
+    db: opened.db,
+    vectorsLoaded: opened.vectors === 'loaded',
+    ...(opened.vectorNote !== undefined ? { vectorNote: opened.vectorNote } : {}),
+  };
+}

@@ -1,0 +1,123 @@
+import type { Database } from 'better-sqlite3';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { appendLedgerEntries } from '../../workspace/ledger-append.js';
+import type { NewLedgerEntry } from '../../workspace/ledger-entry.js';
+import { deletionHash } from '../ledger-hashes.js';
+import { repairLedgerEntry, type RepairOrigin } from '../ledger-record.js';
+import type { PathStyle } from '../memory-path.js';
+import type { IndexRepairOperation } from './plan-index-repair.js';
+
+export interface IndexRepairSettings {
+  readonly workspaceRoot: string;
+  readonly pathStyle: PathStyle;
+  /** ISO-8601 with milliseconds, for updated_at, created_at and the ledger. */
+  readonly timestamp: string;
+  /** Whether `vec_memories` can be written (sqlite-vec loaded and the table exists). */
+  readonly vectorsWritable: boolean;
+  readonly origin: RepairOrigin;
+}
+
+/**
+ * What a repair did, printed on its OK line. `skipped` counts orphan deletions left out because the
+ * file came back between the scan and the transaction.
+ */
+export type IndexRepairCounts = Record<
+  'inserted' | 'refreshed' | 'deleted' | 'fts_rebuilt' | 'vectors_dropped' | 'embeddings_reset' | 'skipped' | 'ledger_appended',
+  number
+>;
+
+/**
+ * Carries out the operations and appends one ledger entry per memory_index change. Must run inside
+ * the caller's transaction, so that the index change and its record commit together or not at all.
+ */
+export function applyIndexRepair(db: Database, operations: readonly IndexRepairOperation[], settings: IndexRepairSettings): IndexRepairCounts {
+  const counts: IndexRepairCounts = { inserted: 0, refreshed: 0, deleted: 0, fts_rebuilt: 0, vectors_dropped: 0, embeddings_reset: 0, skipped: 0, ledger_appended: 0 };
+  const { timestamp, origin } = settings;
+  const entries: NewLedgerEntry[] = [];
+  const insertRow = db.prepare(
+    `INSERT INTO memory_index (spec_folder, file_path, anchor_id, title, trigger_phrases, importance_tier, context_type,
+       session_id, content_hash, file_mtime_ms, embedding_status, created_at, updated_at)
+     VALUES (?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
+  );
+  const refreshRow = db.prepare(
+    `UPDATE memory_index SET title = ?, trigger_phrases = ?, importance_tier = ?, context_type = ?, content_hash = ?,
+       file_mtime_ms = ?, embedding_status = 'pending', updated_at = ? WHERE id = ?`,
+  );
+  const deleteRow = db.prepare('DELETE FROM memory_index WHERE id = ?');
+  const resetEmbedding = db.prepare(`UPDATE memory_index SET embedding_status = 'pending', updated_at = ? WHERE id = ?`);
+  const deleteVector = settings.vectorsWritable ? db.prepare('DELETE FROM vec_memories WHERE rowid = ?') : undefined;
+  const dropVector = (id: number): void => {
+    // sqlite-vec only accepts integer rowids, and better-sqlite3 binds plain numbers as REAL.
+    if (deleteVector && deleteVector.run(BigInt(id)).changes > 0) counts.vectors_dropped++;
+  };
+
+  for (const operation of operations) {
+    switch (operation.op) {
+      case 'insert-row': {
+        const { file } = operation;
+        const filePath = settings.pathStyle === 'absolute' ? join(settings.workspaceRoot, file.relativePath) : file.relativePath;
+        const meta = file.metadata;
+        const id = Number(
+          insertRow.run(file.specFolder, filePath, meta.title, JSON.stringify(meta.triggerPhrases), meta.importanceTier, meta.contextType,
+            meta.sessionId, file.contentHash, Math.round(file.mtimeMs), timestamp, timestamp).lastInsertRowid,
+        );
+        counts.inserted++;
+        entries.push(repairLedgerEntry(origin, 'missing', {
+          mutationType: 'create', memoryId: id, priorHash: null, newHash: file.contentHash, sessionId: meta.sessionId,
+          reason: 'memory file had no index row', path: file.relativePath,
+        }));
+        break;
+      }
+      case 'refresh-row': {
+        const { file, row } = operation;
+        const meta = file.metadata;
+        refreshRow.run(meta.title, JSON.stringify(meta.triggerPhrases), meta.importanceTier, meta.contextType, file.contentHash,
+          Math.round(file.mtimeMs), timestamp, row.id);
+        dropVector(row.id);
+        counts.refreshed++;
+        entries.push(repairLedgerEntry(origin, 'stale', {
+          mutationType: 'update', memoryId: row.id, priorHash: row.contentHash, newHash: file.contentHash, sessionId: row.sessionId,
+          reason: 'index row refreshed from its changed file', path: file.relativePath,
+        }));
+        break;
+      }
+      case 'delete-row': {
+        const { row, relativePath } = operation;
+        // The file may have come back since the scan (the memory server writing as we heal):
+        // a row is only deleted when its file is still gone inside the transaction.
+        if (existsSync(join(settings.workspaceRoot, relativePath))) {
+          counts.skipped++;
+          break;
+        }
+        deleteRow.run(row.id);
+        dropVector(row.id);
+        counts.deleted++;
+        entries.push(repairLedgerEntry(origin, 'orphaned', {
+          mutationType: 'delete', memoryId: row.id, priorHash: row.contentHash, newHash: deletionHash(row.id, row.contentHash),
+          sessionId: row.sessionId, reason: 'index row deleted: its memory file is gone', path: relativePath,
+        }));
+        break;
+      }
+      case 'delete-vector':
+        dropVector(operation.memoryId);
+        break;
+      case 'reset-embedding': {
+        const { row } = operation;
+        resetEmbedding.run(timestamp, row.id);
+        counts.embeddings_reset++;
+        entries.push(repairLedgerEntry(origin, 'missing-vector', {
+          mutationType: 'reindex', memoryId: row.id, priorHash: row.contentHash, newHash: row.contentHash ?? '',
+          sessionId: row.sessionId, reason: 'marked embedded without a vector: embedding set to pending',
+        }));
+        break;
+      }
+      case 'rebuild-fts':
+        db.prepare(`INSERT INTO memory_fts(memory_fts) VALUES ('rebuild')`).run();
+        counts.fts_rebuilt++;
+        break;
+    }
+  }
+  counts.ledger_appended = appendLedgerEntries(db, entries, timestamp).length;
+  return counts;
+}

@@ -1,0 +1,95 @@
+import type { Finding } from '../live-class.js';
+import { locateRowPath } from '../memory-path.js';
+import { byId, byPathThenId } from '../compare.js';
+import type { IndexDriftState } from './index-drift-state.js';
+
+export interface IndexDriftFindings {
+  readonly findings: readonly Finding[];
+  /** Rows whose file lies outside the workspace: never judged, never deleted. */
+  readonly foreignRows: number;
+}
+
+/**
+ * Compares the memory files with `memory_index`, the FTS index and the vectors. Pure: same state,
+ * same findings, in a stable order (by kind, then path or id). A changed mtime alone is not drift;
+ * a row's folder and session are routing, which session-ambiguity judges.
+ */
+export function detectIndexDrift(state: IndexDriftState): IndexDriftFindings {
+  const filesByPath = new Map(state.files.map((file) => [file.relativePath, file]));
+  // A file that exists but cannot be read is not gone: its row must not look orphaned, and no
+  // repair can index it, so it is reported for a person instead.
+  const unreadablePaths = new Set(state.unreadable.map((file) => file.relativePath));
+  const rowPaths = new Set<string>();
+  const missing: Finding[] = [];
+  const orphaned: Finding[] = [];
+  const stale: Finding[] = [];
+  const missingVectors: Finding[] = [];
+  const settled = new Set<number>();
+  let foreignRows = 0;
+  const vectorIds = state.vectorIds ? new Set(state.vectorIds) : undefined;
+
+  for (const row of state.rows) {
+    const location = locateRowPath(row.filePath, state.workspaceRoot);
+    if (location.kind === 'foreign') {
+      foreignRows++;
+      settled.add(row.id);
+      continue;
+    }
+    rowPaths.add(location.relativePath);
+    if (unreadablePaths.has(location.relativePath)) continue;
+    const file = filesByPath.get(location.relativePath);
+    if (file === undefined) {
+      orphaned.push({ kind: 'orphaned', memoryId: row.id, path: location.relativePath });
+      continue;
+    }
+    if (row.contentHash !== file.contentHash) {
+      stale.push({ kind: 'stale', memoryId: row.id, path: location.relativePath, detail: `hash ${short(row.contentHash)} != ${short(file.contentHash)}` });
+      continue;
+    }
+    if (vectorIds !== undefined && row.embeddingStatus === 'success' && !vectorIds.has(row.id)) {
+      missingVectors.push({ kind: 'missing-vector', memoryId: row.id, path: location.relativePath });
+    }
+  }
+  for (const file of state.files) {
+    if (!rowPaths.has(file.relativePath)) missing.push({ kind: 'missing', path: file.relativePath });
+  }
+
+  const rowIds = new Set(state.rows.map((row) => row.id));
+  const ftsOutOfStep: Finding[] = [];
+  if (state.ftsIndexedIds !== undefined) {
+    const ftsIds = new Set(state.ftsIndexedIds);
+    for (const row of state.rows) {
+      if (!ftsIds.has(row.id)) ftsOutOfStep.push({ kind: 'fts-out-of-step', memoryId: row.id, detail: 'row not in the FTS index' });
+    }
+    for (const id of ftsIds) {
+      if (!rowIds.has(id)) ftsOutOfStep.push({ kind: 'fts-out-of-step', memoryId: id, detail: 'FTS entry with no row' });
+    }
+  }
+  if (ftsOutOfStep.length === 0 && state.ftsIntegrityOk === false) {
+    ftsOutOfStep.push({ kind: 'fts-out-of-step', detail: 'FTS integrity-check failed' });
+  }
+
+  const orphanedVectors: Finding[] = [];
+  for (const id of state.vectorIds ?? []) {
+    if (!rowIds.has(id)) orphanedVectors.push({ kind: 'orphaned-vector', memoryId: id });
+  }
+
+  const unreadable: Finding[] = state.unreadable.map((file) => ({ kind: 'unreadable-file', path: file.relativePath, detail: file.reason }));
+
+  return {
+    findings: [
+      ...missing.sort(byPathThenId),
+      ...orphaned.sort(byPathThenId),
+      ...stale.sort(byPathThenId),
+      ...ftsOutOfStep.sort(byId),
+      ...orphanedVectors.sort(byId),
+      ...missingVectors.sort(byPathThenId),
+      ...unreadable.sort(byPathThenId),
+    ],
+    foreignRows,
+  };
+}
+
+function short(hash: string | null): string {
+  return hash === null ? 'none' : hash.slice(0, 12);
+}

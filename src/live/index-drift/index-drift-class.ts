@@ -1,0 +1,110 @@
+import type { Database } from 'better-sqlite3';
+import { failureClassStep } from '../../catalog/failure-classes.js';
+import { retryableFailure, succeeded, type StepOutcome } from '../../core/step-outcome.js';
+import { countByKind } from '../compare.js';
+import { escalationItems, nonZeroCounts } from '../escalation-items.js';
+import { openIndex, withIndexDatabase } from '../index-database-session.js';
+import type { CheckReport, LiveClass, LiveContext } from '../live-class.js';
+import { repairTimestamp, repairUnderLock } from '../locked-repair.js';
+import { detectPathStyle } from '../memory-path.js';
+import { guarded } from '../step-errors.js';
+import { applyIndexRepair } from './apply-index-repair.js';
+import { detectIndexDrift } from './detect-index-drift.js';
+import { injectIndexDrift, INDEX_DRIFT_FAULTS } from './inject-index-drift.js';
+import { INDEX_DRIFT_KINDS } from './index-drift-state.js';
+import { describeIndexOperation, planIndexRepair, type IndexRepairOperation } from './plan-index-repair.js';
+import { readIndexDriftState } from './read-index-drift-state.js';
+import { databaseIntegrity } from '../../workspace/database-integrity.js';
+
+const CLASS = 'index-drift';
+
+/** What a person must decide when index drift outlives the repair. */
+const DECISION = 'the index still differs from the memory files after repair: decide what each listed file or row should be (an unreadable file must be fixed or removed by hand)';
+
+/** Index drift, live: compare the files with memory_index, FTS and vectors; rebuild what differs. */
+export const indexDriftClass: LiveClass = {
+  failureClass: CLASS,
+  faultKinds: INDEX_DRIFT_FAULTS,
+
+  check: (context) => withIndexDatabase(context, 'read', (index) => checkReport(context, readIndexDriftState(context, index))),
+
+  async plan(context) {
+    return withIndexDatabase(context, 'read', (index) => {
+      const read = readIndexDriftState(context, index);
+      const check = checkReport(context, read);
+      const operations = planIndexRepair(read.state, check.findings);
+      return {
+        check,
+        changes: operations.map((operation) => describeIndexOperation(operation, context.paths.root)),
+        needsDecision: check.findings.filter((finding) => finding.kind === 'unreadable-file'),
+      };
+    });
+  },
+
+  actions(context) {
+    return {
+      detect: () => guarded(() => withIndexDatabase(context, 'read', (index): StepOutcome => {
+        const report = checkReport(context, readIndexDriftState(context, index));
+        if (report.findings.length === 0) return { kind: 'success', nothingFound: true };
+        return succeeded(nonZeroCounts(report.counts));
+      })),
+
+      repair: () => guarded(async () => {
+        const result = await repairUnderLock<IndexRepairOperation>(context, () => openIndex(context, 'write').db, {
+          plan: (db) => planFromDatabase(context, db),
+          apply: (db, operations) => applyIndexRepair(db, operations, {
+            workspaceRoot: context.paths.root,
+            pathStyle: detectPathStyle(readPathSample(db)),
+            timestamp: repairTimestamp(context),
+            vectorsWritable: vectorsWritable(db),
+            origin: { failureClass: CLASS, step: failureClassStep(CLASS, 'repair').name },
+          }),
+        });
+        return succeeded(nonZeroCounts(result.counts));
+      }),
+
+      verify: () => guarded(() => withIndexDatabase(context, 'write', (index): StepOutcome => {
+        const integrity = databaseIntegrity(index.db);
+        const report = checkReport(context, readIndexDriftState(context, index, integrity.ftsOk));
+        const problems = [...report.findings, ...integrity.problems];
+        if (problems.length === 0) return succeeded({ integrity: 'ok' });
+        return retryableFailure('index still differs from the memory files', nonZeroCounts(countByKind(INDEX_DRIFT_KINDS, problems)), escalationItems(DECISION, problems));
+      })),
+    };
+  },
+
+  inject: (context, request) => injectIndexDrift(context, request),
+};
+
+function checkReport(context: LiveContext, read: ReturnType<typeof readIndexDriftState>): CheckReport {
+  const { findings, foreignRows } = detectIndexDrift(read.state);
+  const notes = [...read.notes];
+  if (foreignRows > 0) notes.push(`${foreignRows} rows point outside the workspace: counted as foreign and left alone`);
+  return {
+    failureClass: CLASS,
+    counts: countByKind(INDEX_DRIFT_KINDS, findings),
+    findings,
+    metrics: { files: read.state.files.length, rows: read.state.rows.length },
+    notes,
+  };
+}
+
+/** Plans inside the repair's transaction, from the rows as they are now and the run's file scan. */
+function planFromDatabase(context: LiveContext, db: Database): IndexRepairOperation[] {
+  const index = { db, vectorsLoaded: vectorsWritable(db) };
+  const read = readIndexDriftState(context, index);
+  return planIndexRepair(read.state, detectIndexDrift(read.state).findings);
+}
+
+function vectorsWritable(db: Database): boolean {
+  try {
+    db.prepare('SELECT vec_version()').get();
+    return db.prepare(`SELECT 1 FROM sqlite_master WHERE name = 'vec_memories'`).get() !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+function readPathSample(db: Database): string[] {
+  return (db.prepare('SELECT file_path FROM memory_index ORDER BY id LIMIT 1').all() as { file_path: string }[]).map((row) => row.file_path);
+}

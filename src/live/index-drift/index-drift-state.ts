@@ -1,0 +1,21 @@
+import type { IndexRow } from '../../workspace/index-row.js';
+import type { MemoryFileRecord, UnreadableMemoryFile } from '../../workspace/memory-file.js';
+
+/** Everything index-drift detection looks at, as read from the workspace. */
+export interface IndexDriftState {
+  readonly workspaceRoot: string;
+  readonly files: readonly MemoryFileRecord[];
+  /** Files under a memory folder that could not be read: their rows are neither orphaned nor stale. */
+  readonly unreadable: readonly UnreadableMemoryFile[];
+  readonly rows: readonly IndexRow[];
+  /** Ids present in the FTS index; `undefined` when the index could not be listed. */
+  readonly ftsIndexedIds: readonly number[] | undefined;
+  /** FTS5's own integrity check against memory_index; `undefined` when not run. */
+  readonly ftsIntegrityOk: boolean | undefined;
+  /** Rowids of `vec_memories`; `undefined` when vectors could not be checked. */
+  readonly vectorIds: readonly number[] | undefined;
+}
+
+/** The fault kinds index-drift reports, in print order. */
+export const INDEX_DRIFT_KINDS = ['missing', 'orphaned', 'stale', 'fts-out-of-step', 'orphaned-vector', 'missing-vector', 'unreadable-file'] as const;
+export type IndexDriftKind = (typeof INDEX_DRIFT_KINDS)[number];

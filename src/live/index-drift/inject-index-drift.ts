@@ -1,0 +1,117 @@
+import { rmSync, writeFileSync } from 'node:fs';
+import { join, posix } from 'node:path';
+import type { Database } from 'better-sqlite3';
+import { tableExists } from '../../workspace/index-reads.js';
+import { appendLedgerEntries, SERVER_ACTOR } from '../../workspace/ledger-append.js';
+import { SAMPLE_VECTOR_DIMENSIONS } from '../../workspace/server-schema.js';
+import { deletionHash } from '../ledger-hashes.js';
+import { editMemoryFile, InjectionSession } from '../fault-injection.js';
+import { openIndex } from '../index-database-session.js';
+import type { Finding, InjectionReport, InjectionRequest, LiveContext } from '../live-class.js';
+
+/** The faults `inject index-drift` makes, in this order. */
+export const INDEX_DRIFT_FAULTS = ['unindexed-file', 'deleted-file', 'edited-file', 'deleted-row', 'fts-out-of-step', 'orphaned-vector'] as const;
+
+/**
+ * Makes real index drift: a memory file the index never saw, a file deleted under its row, a file
+ * edited behind the index's back, a row deleted (and the deletion recorded) while its file stays,
+ * FTS entries removed, and vectors with no memory row. Each fault is what `check index-drift`
+ * reports for it, and none touches another's memory.
+ */
+export async function injectIndexDrift(context: LiveContext, request: InjectionRequest): Promise<InjectionReport> {
+  const index = openIndex(context, 'write');
+  const { db } = index;
+  const injected: Finding[] = [];
+  try {
+    const session = new InjectionSession(context, db, request);
+    const deleteVector = index.vectorsLoaded && tableExists(db, 'vec_memories') ? db.prepare('DELETE FROM vec_memories WHERE rowid = ?') : undefined;
+    for (const kind of session.kinds(INDEX_DRIFT_FAULTS)) {
+      const random = session.random(kind);
+      switch (kind) {
+        case 'unindexed-file':
+          session.take(random, request.count).forEach((target, n) => {
+            const relativePath = posix.join(posix.dirname(target.relativePath), `2026-01-01__unindexed-${request.seed}-${n + 1}.md`);
+            writeFileSync(join(context.paths.root, relativePath), unindexedMemory(target.row.sessionId, n + 1));
+            injected.push({ kind: 'missing', path: relativePath });
+          });
+          break;
+        case 'deleted-file':
+          for (const target of session.take(random, request.count)) {
+            rmSync(target.absolutePath);
+            injected.push({ kind: 'orphaned', memoryId: target.row.id, path: target.relativePath });
+          }
+          break;
+        case 'edited-file':
+          for (const target of session.take(random, request.count)) {
+            editMemoryFile(target.absolutePath, 'An edit the index never saw (opsheal inject).');
+            injected.push({ kind: 'stale', memoryId: target.row.id, path: target.relativePath });
+          }
+          break;
+        case 'deleted-row':
+          db.transaction(() => {
+            for (const target of session.take(random, request.count)) {
+              db.prepare('DELETE FROM memory_index WHERE id = ?').run(target.row.id);
+              deleteVector?.run(BigInt(target.row.id));
+              // The server recorded the deletion; only the file, which should have gone too, stayed.
+              appendLedgerEntries(db, [{
+                mutationType: 'delete', reason: 'memory deleted (opsheal inject: its file was left behind)',
+                priorHash: target.row.contentHash, newHash: deletionHash(target.row.id, target.row.contentHash),
+                linkedMemoryIds: [target.row.id], decisionMeta: { injected: 'deleted-row' }, sessionId: target.row.sessionId,
+              }], session.recentTimestamp(), SERVER_ACTOR);
+              injected.push({ kind: 'missing', path: target.relativePath });
+            }
+          })();
+          break;
+        case 'fts-out-of-step':
+          requireTable(db, 'memory_fts', kind);
+          for (const target of session.take(random, request.count)) {
+            const { row } = target;
+            db.prepare(`INSERT INTO memory_fts(memory_fts, rowid, title, trigger_phrases, file_path) VALUES ('delete', ?, ?, ?, ?)`)
+              .run(row.id, row.title, row.triggerPhrases, row.filePath);
+            injected.push({ kind: 'fts-out-of-step', memoryId: row.id });
+          }
+          break;
+        case 'orphaned-vector': {
+          if (!index.vectorsLoaded || !tableExists(db, 'vec_memories')) {
+            throw new Error(`cannot inject orphaned-vector: ${index.vectorNote ?? 'the database has no vec_memories table'}`);
+          }
+          const { top } = db.prepare('SELECT max(id) AS top FROM memory_index').get() as { top: number | null };
+          const insert = db.prepare('INSERT INTO vec_memories(rowid, embedding) VALUES (?, ?)');
+          for (let n = 1; n <= request.count; n++) {
+            const id = (top ?? 0) + 100_000 + n;
+            const vector = new Float32Array(SAMPLE_VECTOR_DIMENSIONS).map(() => random.next());
+            insert.run(BigInt(id), Buffer.from(vector.buffer));
+            injected.push({ kind: 'orphaned-vector', memoryId: id });
+          }
+          break;
+        }
+      }
+    }
+  } finally {
+    db.close();
+  }
+  return { failureClass: 'index-drift', injected };
+}
+
+function unindexedMemory(sessionId: string | null, n: number): string {
+  return [
+    '---',
+    `title: "Unindexed memory ${n}"`,
+    'trigger_phrases:',
+    '  - "unindexed memory"',
+    'importance_tier: "normal"',
+    'context_type: "general"',
+    ...(sessionId !== null ? [`session_id: "${sessionId}"`] : []),
+    '---',
+    '',
+    `# Unindexed memory ${n}`,
+    '',
+    'Written by opsheal inject: a memory file the index has never seen.',
+    '',
+  ].join('\n');
+}
+
+function requireTable(db: Database, name: string, kind: string): void {
+  if (!tableExists(db, name)) throw new Error(`cannot inject ${kind}: the database has no ${name} table`);
+}
+

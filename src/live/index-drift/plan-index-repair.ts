@@ -1,0 +1,78 @@
+import type { IndexRow } from '../../workspace/index-row.js';
+import type { MemoryFileRecord } from '../../workspace/memory-file.js';
+import type { Finding, PlannedChange } from '../live-class.js';
+import { locateRowPath } from '../memory-path.js';
+import type { IndexDriftState } from './index-drift-state.js';
+
+/** One change to the index; `apply-index-repair` carries them out. */
+export type IndexRepairOperation =
+  | { readonly op: 'insert-row'; readonly file: MemoryFileRecord }
+  | { readonly op: 'refresh-row'; readonly row: IndexRow; readonly file: MemoryFileRecord }
+  | { readonly op: 'delete-row'; readonly row: IndexRow; readonly relativePath: string }
+  | { readonly op: 'rebuild-fts' }
+  | { readonly op: 'delete-vector'; readonly memoryId: number }
+  | { readonly op: 'reset-embedding'; readonly row: IndexRow };
+
+/**
+ * The repair for the findings: insert missing rows, refresh stale ones, delete orphaned ones (with
+ * their vectors), rebuild FTS once if any of it is out of step, drop orphaned vectors, and mark rows
+ * that claim a vector they lack as pending. Pure; the files are never part of a plan.
+ */
+export function planIndexRepair(state: IndexDriftState, findings: readonly Finding[]): IndexRepairOperation[] {
+  const filesByPath = new Map(state.files.map((file) => [file.relativePath, file]));
+  const rowsById = new Map(state.rows.map((row) => [row.id, row]));
+  const operations: IndexRepairOperation[] = [];
+  let ftsRebuild = false;
+  for (const finding of findings) {
+    const row = finding.memoryId !== undefined ? rowsById.get(finding.memoryId) : undefined;
+    const file = finding.path !== undefined ? filesByPath.get(finding.path) : undefined;
+    switch (finding.kind) {
+      case 'missing':
+        if (file) operations.push({ op: 'insert-row', file });
+        break;
+      case 'stale':
+        if (row && file) operations.push({ op: 'refresh-row', row, file });
+        break;
+      case 'orphaned':
+        if (row && finding.path !== undefined) operations.push({ op: 'delete-row', row, relativePath: finding.path });
+        break;
+      case 'fts-out-of-step':
+        ftsRebuild = true;
+        break;
+      case 'orphaned-vector':
+        if (finding.memoryId !== undefined) operations.push({ op: 'delete-vector', memoryId: finding.memoryId });
+        break;
+      case 'missing-vector':
+        if (row) operations.push({ op: 'reset-embedding', row });
+        break;
+    }
+  }
+  // Rebuilt last, so it indexes the rows as the other operations leave them.
+  if (ftsRebuild) operations.push({ op: 'rebuild-fts' });
+  return operations;
+}
+
+/** How an operation is shown in a plan (`--dry-run`) and in what a repair reports. */
+export function describeIndexOperation(operation: IndexRepairOperation, workspaceRoot: string): PlannedChange {
+  switch (operation.op) {
+    case 'insert-row':
+      return { action: 'insert-row', path: operation.file.relativePath, detail: 'from the file, embedding pending; ledger: create' };
+    case 'refresh-row':
+      return { action: 'refresh-row', memoryId: operation.row.id, path: operation.file.relativePath, detail: 'new hash and metadata, embedding pending, vector dropped; ledger: update' };
+    case 'delete-row':
+      return { action: 'delete-row', memoryId: operation.row.id, path: operation.relativePath, detail: 'file is gone; vector dropped; ledger: delete' };
+    case 'rebuild-fts':
+      return { action: 'rebuild-fts', detail: 'rebuild memory_fts from memory_index' };
+    case 'delete-vector':
+      return { action: 'delete-vector', memoryId: operation.memoryId, detail: 'vector with no memory row' };
+    case 'reset-embedding': {
+      const location = locateRowPath(operation.row.filePath, workspaceRoot);
+      return {
+        action: 'reset-embedding',
+        memoryId: operation.row.id,
+        ...(location.kind === 'inside' ? { path: location.relativePath } : {}),
+        detail: 'marked embedded but has no vector: embedding pending; ledger: reindex',
+      };
+    }
+  }
+}

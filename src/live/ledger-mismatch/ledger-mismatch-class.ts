@@ -1,0 +1,109 @@
+import type { Database } from 'better-sqlite3';
+import { failureClassStep } from '../../catalog/failure-classes.js';
+import { retryableFailure, succeeded, type StepOutcome } from '../../core/step-outcome.js';
+import { ledgerTriggers, readIndexRows, readLedgerEntries } from '../../workspace/index-reads.js';
+import { appendLedgerEntries } from '../../workspace/ledger-append.js';
+import { LEDGER_DELETE_TRIGGER_DDL, LEDGER_UPDATE_TRIGGER_DDL } from '../../workspace/server-schema.js';
+import { countByKind } from '../compare.js';
+import { escalationItems, nonZeroCounts } from '../escalation-items.js';
+import { openIndex, withIndexDatabase } from '../index-database-session.js';
+import type { CheckReport, LiveClass, LiveContext } from '../live-class.js';
+import { repairTimestamp, repairUnderLock } from '../locked-repair.js';
+import { guarded } from '../step-errors.js';
+import { detectLedgerMismatch, LEDGER_MISMATCH_KINDS, type LedgerFinding, type LedgerState } from './detect-ledger-mismatch.js';
+import { injectLedgerMismatch, LEDGER_MISMATCH_FAULTS } from './inject-ledger-mismatch.js';
+import { planLedgerRepair, type LedgerRepairPlan } from './plan-ledger-repair.js';
+
+const CLASS = 'ledger-mismatch';
+const ORIGIN = { failureClass: CLASS, step: failureClassStep(CLASS, 'repair').name };
+const TRIGGER_DDL: Readonly<Record<string, string>> = {
+  prevent_ledger_update: LEDGER_UPDATE_TRIGGER_DDL,
+  prevent_ledger_delete: LEDGER_DELETE_TRIGGER_DDL,
+};
+const DECISION = 'the ledger still does not account for the index after replay: decide whether the listed memories\' current state is legitimate before recording it';
+
+/** Ledger mismatch, live: the ledger must account for every row; replay appends what it lacks. */
+export const ledgerMismatchClass: LiveClass = {
+  failureClass: CLASS,
+  faultKinds: LEDGER_MISMATCH_FAULTS,
+
+  check: (context) => withIndexDatabase(context, 'read', ({ db }) => checkReport(readLedgerState(db))),
+
+  plan: (context) =>
+    withIndexDatabase(context, 'read', ({ db }) => {
+      const state = readLedgerState(db);
+      const check = checkReport(state);
+      return { check, changes: planLedgerRepair(check.findings, ORIGIN, sessionsOf(state)).changes, needsDecision: [] };
+    }),
+
+  actions(context) {
+    // RPO zero: the verify step checks the ledger never shrank below what detect saw.
+    let ledgerRowsAtDetect = 0;
+    return {
+      detect: () => guarded(() => withIndexDatabase(context, 'read', ({ db }): StepOutcome => {
+        const state = readLedgerState(db);
+        ledgerRowsAtDetect = state.entries.length;
+        const report = checkReport(state);
+        if (report.findings.length === 0) return { kind: 'success', nothingFound: true };
+        return succeeded(nonZeroCounts(report.counts));
+      })),
+
+      repair: () => guarded(async () => {
+        const result = await repairUnderLock<LedgerRepairPlan>(context, () => openIndex(context, 'write', ['memory_index', 'mutation_ledger']).db, {
+          plan: (db) => {
+            const state = readLedgerState(db);
+            const plan = planLedgerRepair(detectLedgerMismatch(state), ORIGIN, sessionsOf(state));
+            return plan.changes.length > 0 ? [plan] : [];
+          },
+          apply: (db, [plan]) => applyLedgerRepair(db, plan as LedgerRepairPlan, context),
+        });
+        return succeeded(nonZeroCounts(result.counts));
+      }),
+
+      verify: () => guarded(() => withIndexDatabase(context, 'read', ({ db }): StepOutcome => {
+        const state = readLedgerState(db);
+        const findings: LedgerFinding[] = detectLedgerMismatch(state);
+        if (state.entries.length < ledgerRowsAtDetect) {
+          findings.push({ kind: 'ledger-shrank', detail: `ledger has ${state.entries.length} rows, had ${ledgerRowsAtDetect} at detect` });
+        }
+        if (findings.length === 0) return succeeded({ ledger_rows: state.entries.length });
+        return retryableFailure('ledger still does not account for the index', nonZeroCounts(countByKind(LEDGER_MISMATCH_KINDS, findings)), escalationItems(DECISION, findings.map(publicFinding)));
+      })),
+    };
+  },
+
+  inject: (context, request) => injectLedgerMismatch(context, request),
+};
+
+function readLedgerState(db: Database): LedgerState {
+  return { rows: readIndexRows(db), entries: readLedgerEntries(db), triggers: ledgerTriggers(db) };
+}
+
+function checkReport(state: LedgerState): CheckReport {
+  const findings = detectLedgerMismatch(state).map(publicFinding);
+  return {
+    failureClass: CLASS,
+    counts: countByKind(LEDGER_MISMATCH_KINDS, findings),
+    findings,
+    metrics: { rows: state.rows.length, ledger_entries: state.entries.length },
+    notes: [],
+  };
+}
+
+function applyLedgerRepair(db: Database, plan: LedgerRepairPlan, context: LiveContext): Record<string, number> {
+  const appended = appendLedgerEntries(db, plan.entries, repairTimestamp(context)).length;
+  for (const name of plan.triggers) {
+    const ddl = TRIGGER_DDL[name];
+    if (ddl !== undefined) db.exec(ddl);
+  }
+  return { appended, triggers_recreated: plan.triggers.length };
+}
+
+function sessionsOf(state: LedgerState): Map<number, string | null> {
+  return new Map(state.rows.map((row) => [row.id, row.sessionId]));
+}
+
+/** A finding as reports and payloads show it, without the repair's bookkeeping fields. */
+function publicFinding({ recordedHash: _recorded, currentHash: _current, ...finding }: LedgerFinding): LedgerFinding {
+  return finding;
+}

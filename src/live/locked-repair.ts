@@ -1,0 +1,56 @@
+import type { Database } from 'better-sqlite3';
+import { formatTimestamp } from '../core/timestamp.js';
+import { backupDatabase } from '../workspace/database-backup.js';
+import { withWorkspaceLock } from '../workspace/workspace-lock.js';
+import type { LiveContext } from './live-class.js';
+
+/** What one repair did: its counts, and where the backup went when one was taken. */
+export interface RepairResult {
+  readonly counts: Readonly<Record<string, number>>;
+  readonly backupPath?: string;
+}
+
+/**
+ * The one way a class changes the index database. Under the workspace lock it opens a write
+ * transaction (BEGIN IMMEDIATE, so no writer can slip in between the plan and its apply), plans
+ * from what it reads there, takes the online backup when there is anything to change (the database
+ * still holds exactly what was planned on), applies, and commits; any error rolls everything back.
+ */
+export async function repairUnderLock<Operation>(
+  context: LiveContext,
+  open: () => Database,
+  work: {
+    readonly plan: (db: Database) => readonly Operation[];
+    readonly apply: (db: Database, operations: readonly Operation[]) => Readonly<Record<string, number>>;
+  },
+): Promise<RepairResult> {
+  return withWorkspaceLock(context.paths, context.config.lockTimeoutSeconds, async () => {
+    const db = open();
+    try {
+      db.exec('BEGIN IMMEDIATE');
+      try {
+        const operations = work.plan(db);
+        if (operations.length === 0) {
+          db.exec('ROLLBACK');
+          return { counts: {} };
+        }
+        const backupPath = context.backup
+          ? await backupDatabase(context.paths.db, context.paths.backupsDir, formatTimestamp(context.now()))
+          : undefined;
+        const counts = work.apply(db, operations);
+        db.exec('COMMIT');
+        return { counts, ...(backupPath !== undefined ? { backupPath } : {}) };
+      } catch (error) {
+        if (db.inTransaction) db.exec('ROLLBACK');
+        throw error;
+      }
+    } finally {
+      db.close();
+    }
+  });
+}
+
+/** The timestamp repairs write (updated_at, the ledger): ISO-8601 with milliseconds, from the run's clock. */
+export function repairTimestamp(context: LiveContext): string {
+  return new Date(context.now()).toISOString();
+}

@@ -1,0 +1,173 @@
+import type { Database } from 'better-sqlite3';
+import { failureClassStep } from '../../catalog/failure-classes.js';
+import { retryableFailure, succeeded, type StepOutcome } from '../../core/step-outcome.js';
+import { readIndexRows } from '../../workspace/index-reads.js';
+import { appendLedgerEntries } from '../../workspace/ledger-append.js';
+import type { NewLedgerEntry } from '../../workspace/ledger-entry.js';
+import { countByKind } from '../compare.js';
+import { ESCALATION_ITEM_CAP, nonZeroCounts } from '../escalation-items.js';
+import { openIndex, withIndexDatabase } from '../index-database-session.js';
+import type { CheckReport, LiveClass, LiveContext } from '../live-class.js';
+import { repairTimestamp, repairUnderLock } from '../locked-repair.js';
+import { repairLedgerEntry } from '../ledger-record.js';
+import { guarded } from '../step-errors.js';
+import { detectSessionAmbiguity, SESSION_AMBIGUITY_KINDS, type MisrouteFinding, type SessionAmbiguityResult } from './detect-session-ambiguity.js';
+import { injectSessionAmbiguity, SESSION_AMBIGUITY_FAULTS } from './inject-session-ambiguity.js';
+import { measureSessionLookups, SESSION_INDEX_DDL, SESSION_INDEX_NAME, type LookupLatency } from './session-lookup-latency.js';
+
+const CLASS = 'session-ambiguity';
+const ORIGIN = { failureClass: CLASS, step: failureClassStep(CLASS, 'repair').name };
+const DECISION = 'these sessions appear in more than one spec folder, which keeps the misroute rate above policy: decide which folder each session belongs to (opsheal never guesses)';
+
+/** One misrouted row to set back to its file's folder and session, or the session index to create. */
+type RoutingOperation = { readonly op: 'reroute'; readonly finding: MisrouteFinding; readonly contentHash: string | null } | { readonly op: 'index-sessions' };
+
+/** Session ambiguity, live: misrouted rows are set from their files; ambiguous sessions go to a person. */
+export const sessionAmbiguityClass: LiveClass = {
+  failureClass: CLASS,
+  faultKinds: SESSION_AMBIGUITY_FAULTS,
+
+  check: (context) => withIndexDatabase(context, 'read', ({ db }) => checkReport(context, db).report),
+
+  plan: (context) =>
+    withIndexDatabase(context, 'read', ({ db }) => {
+      const { report, result } = checkReport(context, db);
+      return {
+        check: report,
+        changes: planRouting(db, result).map((operation) =>
+          operation.op === 'index-sessions'
+            ? { action: 'create-index', subject: SESSION_INDEX_NAME, detail: 'index memory_index(session_id) so session look-ups never scan' }
+            : { action: 'reroute-row', memoryId: operation.finding.memoryId, path: operation.finding.path, detail: `to ${operation.finding.expectedFolder} / ${operation.finding.expectedSession ?? 'no session'}; ledger: update` },
+        ),
+        needsDecision: result.findings.filter((finding) => finding.kind === 'ambiguous-session'),
+      };
+    }),
+
+  actions(context) {
+    const { thresholds } = context.config;
+    return {
+      detect: () => guarded(() => withIndexDatabase(context, 'read', ({ db }): StepOutcome => {
+        const { report, result } = checkReport(context, db);
+        if (report.findings.length === 0) return { kind: 'success', nothingFound: true };
+        return succeeded({ ...nonZeroCounts(report.counts), misroute_rate: rate(result.misrouteRate) });
+      })),
+
+      repair: () => guarded(async () => {
+        const result = await repairUnderLock<RoutingOperation>(context, () => openIndex(context, 'write').db, {
+          plan: (db) => planRouting(db, detect(context, db)),
+          apply: (db, operations) => applyRouting(db, operations, context),
+        });
+        return succeeded(nonZeroCounts(result.counts));
+      }),
+
+      verify: () => guarded(() => withIndexDatabase(context, 'read', ({ db }): StepOutcome => {
+        const result = detect(context, db);
+        const latency = measureSessionLookups(db, sampledSessions(context, db));
+        const details = { misroute_rate: rate(result.misrouteRate), lookup_p95_ms: Number(latency.p95Ms.toFixed(3)) };
+        const rateOk = result.misrouteRate <= thresholds.misrouteRate;
+        const latencyOk = latency.p95Ms <= thresholds.lookupP95Ms;
+        if (rateOk && latencyOk) return succeeded(details);
+        const ambiguous = result.findings.filter((finding) => finding.kind === 'ambiguous-session');
+        const message = !rateOk
+          ? `misroute rate ${rate(result.misrouteRate)} is above the threshold ${thresholds.misrouteRate}`
+          : `session look-up p95 ${details.lookup_p95_ms} ms is above the budget ${thresholds.lookupP95Ms} ms`;
+        return retryableFailure(message, { ...nonZeroCounts(countByKind(SESSION_AMBIGUITY_KINDS, result.findings)), ...details }, escalationExtras(result, ambiguous, latency, context));
+      })),
+    };
+  },
+
+  inject: (context, request) => injectSessionAmbiguity(context, request),
+};
+
+function detect(context: LiveContext, db: Database): SessionAmbiguityResult {
+  return detectSessionAmbiguity({
+    workspaceRoot: context.paths.root,
+    files: context.memoryFiles.scan().files,
+    sampledRows: readIndexRows(db, { mostRecent: context.config.thresholds.sampleSize }),
+  });
+}
+
+function checkReport(context: LiveContext, db: Database): { report: CheckReport; result: SessionAmbiguityResult } {
+  const result = detect(context, db);
+  const report: CheckReport = {
+    failureClass: CLASS,
+    counts: countByKind(SESSION_AMBIGUITY_KINDS, result.findings),
+    findings: result.findings.map(({ expectedFolder: _folder, expectedSession: _session, ...finding }) => finding),
+    metrics: { sampled: result.sampled, affected: result.affected, misroute_rate: rate(result.misrouteRate), threshold: context.config.thresholds.misrouteRate },
+    notes: [],
+  };
+  return { report, result };
+}
+
+function planRouting(db: Database, result: SessionAmbiguityResult): RoutingOperation[] {
+  const operations: RoutingOperation[] = [];
+  const hashes = db.prepare('SELECT content_hash FROM memory_index WHERE id = ?');
+  for (const finding of result.findings) {
+    if (finding.kind === 'ambiguous-session' || finding.memoryId === undefined) continue;
+    const row = hashes.get(finding.memoryId) as { content_hash: string | null } | undefined;
+    if (row !== undefined) operations.push({ op: 'reroute', finding, contentHash: row.content_hash });
+  }
+  const indexed = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'index' AND tbl_name = 'memory_index' AND sql LIKE '%session_id%'`).get();
+  if (indexed === undefined) operations.push({ op: 'index-sessions' });
+  return operations;
+}
+
+function applyRouting(db: Database, operations: readonly RoutingOperation[], context: LiveContext): Record<string, number> {
+  const timestamp = repairTimestamp(context);
+  const reroute = db.prepare('UPDATE memory_index SET spec_folder = ?, session_id = ?, updated_at = ? WHERE id = ?');
+  const entries: NewLedgerEntry[] = [];
+  let rerouted = 0;
+  let skipped = 0;
+  let indexed = 0;
+  for (const operation of operations) {
+    if (operation.op === 'index-sessions') {
+      db.exec(SESSION_INDEX_DDL);
+      indexed++;
+      continue;
+    }
+    const { finding } = operation;
+    const memoryId = finding.memoryId as number;
+    try {
+      reroute.run(finding.expectedFolder, finding.expectedSession ?? null, timestamp, memoryId);
+    } catch (error) {
+      // Another row already holds (folder, path, anchor): a duplicate, which only a person can merge.
+      if (String((error as { code?: unknown }).code).startsWith('SQLITE_CONSTRAINT')) {
+        skipped++;
+        continue;
+      }
+      throw error;
+    }
+    rerouted++;
+    entries.push(repairLedgerEntry(ORIGIN, finding.kind, {
+      mutationType: 'update', memoryId, priorHash: operation.contentHash, newHash: operation.contentHash ?? '',
+      sessionId: finding.expectedSession ?? null, reason: 'routing set back to the memory file\'s spec folder and session', ...(finding.path !== undefined ? { path: finding.path } : {}),
+    }));
+  }
+  const appended = appendLedgerEntries(db, entries, timestamp).length;
+  return { rerouted, skipped, session_index_created: indexed, ledger_appended: appended };
+}
+
+function sampledSessions(context: LiveContext, db: Database): string[] {
+  const sessions = new Set<string>();
+  for (const row of readIndexRows(db, { mostRecent: context.config.thresholds.sampleSize })) if (row.sessionId !== null) sessions.add(row.sessionId);
+  return [...sessions];
+}
+
+function escalationExtras(result: SessionAmbiguityResult, ambiguous: readonly MisrouteFinding[], latency: LookupLatency, context: LiveContext): Record<string, unknown> {
+  return {
+    decision: DECISION,
+    misroute_rate: rate(result.misrouteRate),
+    threshold: context.config.thresholds.misrouteRate,
+    lookup_p95_ms: Number(latency.p95Ms.toFixed(3)),
+    lookup_budget_ms: context.config.thresholds.lookupP95Ms,
+    items: ambiguous.slice(0, ESCALATION_ITEM_CAP).map((finding) => ({
+      session_id: finding.subject,
+      folders: (finding.detail ?? '').replace(/^folders: /, '').split(', '),
+    })),
+    items_total: ambiguous.length,
+  };
+}
+
+function rate(value: number): number {
+  return Number(value.toFixed(4));
+}

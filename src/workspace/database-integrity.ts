@@ -1,0 +1,29 @@
+import type { Database } from 'better-sqlite3';
+
+/** What SQLite's own checks say about the index database. */
+export interface DatabaseIntegrity {
+  /** `PRAGMA integrity_check` messages; empty when it says ok. */
+  readonly problems: readonly { readonly kind: 'database-integrity'; readonly detail: string }[];
+  /** FTS5's integrity check of memory_fts against memory_index; `undefined` when there is no memory_fts. */
+  readonly ftsOk: boolean | undefined;
+}
+
+/**
+ * Runs `PRAGMA integrity_check` and FTS5's `integrity-check` command (rank 1: compare the index
+ * with its content table). The FTS check is issued as an INSERT, so it needs a writable connection,
+ * though it changes nothing.
+ */
+export function databaseIntegrity(db: Database): DatabaseIntegrity {
+  const messages = (db.pragma('integrity_check') as { integrity_check: string }[]).map((row) => row.integrity_check);
+  const problems = messages.length === 1 && messages[0] === 'ok' ? [] : messages.slice(0, 20).map((detail) => ({ kind: 'database-integrity' as const, detail }));
+  const hasFts = db.prepare(`SELECT 1 FROM sqlite_master WHERE name = 'memory_fts'`).get() !== undefined;
+  if (!hasFts) return { problems, ftsOk: undefined };
+  try {
+    db.prepare(`INSERT INTO memory_fts(memory_fts, rank) VALUES ('integrity-check', 1)`).run();
+    return { problems, ftsOk: true };
+  } catch (error) {
+    const code = String((error as { code?: unknown }).code ?? '');
+    if (code.startsWith('SQLITE_CORRUPT')) return { problems, ftsOk: false };
+    throw error;
+  }
+}

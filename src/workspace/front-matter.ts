@@ -1,0 +1,153 @@
+import { parseDocument } from 'yaml';
+import { CONTEXT_TYPES, IMPORTANCE_TIERS, type ContextType, type ImportanceTier, type MemoryMetadata } from './memory-file.js';
+import { parseSimpleFrontMatter, type FrontMatterFields } from './front-matter-lines.js';
+
+/** The tier a memory gets when its front matter names none, or one opsheal does not know. */
+export const DEFAULT_IMPORTANCE_TIER: ImportanceTier = 'normal';
+/** The context type a memory gets when its front matter names none, or one opsheal does not know. */
+export const DEFAULT_CONTEXT_TYPE: ContextType = 'general';
+
+/** A file's front matter lines and where its body starts. */
+export interface FrontMatterSplit {
+  /** The lines between the fences, or `undefined` when the file has no front matter. */
+  readonly lines: readonly string[] | undefined;
+  /** Offset in the text (BOM dropped) where the body starts: after the closing fence, or 0. */
+  readonly bodyStart: number;
+}
+
+/**
+ * Splits `text` (a leading BOM is ignored) into front matter and body. Front matter is present only
+ * when the first line is `---` and a later line is `---` (trailing spaces and `\r` allowed on both).
+ */
+export function splitFrontMatter(text: string): FrontMatterSplit {
+  const source = withoutBom(text);
+  const firstEnd = lineEnd(source, 0);
+  if (!isFence(source, 0, firstEnd)) return { lines: undefined, bodyStart: 0 };
+  const lines: string[] = [];
+  let start = firstEnd + 1;
+  while (start <= source.length) {
+    const end = lineEnd(source, start);
+    if (isFence(source, start, end)) return { lines, bodyStart: Math.min(end + 1, source.length) };
+    lines.push(source.slice(start, end));
+    if (end >= source.length) break;
+    start = end + 1;
+  }
+  // No closing fence: the opening `---` was a thematic break, not front matter.
+  return { lines: undefined, bodyStart: 0 };
+}
+
+/**
+ * The fields of a front matter block: the fast line reader for the common shapes, the `yaml`
+ * package for anything else. Invalid YAML, or YAML that is not a mapping, gives `undefined` (the
+ * file is treated as having no front matter); never throws.
+ */
+export function parseFrontMatterFields(lines: readonly string[]): FrontMatterFields | undefined {
+  return parseSimpleFrontMatter(lines) ?? parseFrontMatterWithYaml(lines);
+}
+
+/** The `yaml` package's reading of a front matter block; `undefined` when invalid or not a mapping. */
+export function parseFrontMatterWithYaml(lines: readonly string[]): FrontMatterFields | undefined {
+  try {
+    // parseDocument, not parse: it reports errors instead of throwing and logging them.
+    const document = parseDocument(lines.join('\n'), { prettyErrors: false });
+    if (document.errors.length > 0) return undefined;
+    const value: unknown = document.toJS({ maxAliasCount: 100 });
+    if (value === null || value === undefined) return Object.create(null) as FrontMatterFields;
+    if (typeof value !== 'object' || Array.isArray(value) || value instanceof Map || value instanceof Set) return undefined;
+    return value as FrontMatterFields;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What a memory file says about itself. `fileName` is the file's name or path; its last segment,
+ * less `.md`, is the title of last resort. Title: front matter `title`, else the first `# ` heading
+ * outside code fences, else the file name. Unknown or absent tier and context type become
+ * `normal` and `general` (matched case-insensitively); `sessionId` is `null` when absent.
+ */
+export function parseMemoryMetadata(text: string, fileName: string): MemoryMetadata {
+  const split = splitFrontMatter(text);
+  const fields = split.lines === undefined ? undefined : parseFrontMatterFields(split.lines);
+  const source = withoutBom(text);
+  const title = textField(fields?.title) ?? firstHeading(source, split.bodyStart) ?? titleFromFileName(fileName);
+  return {
+    title,
+    triggerPhrases: phrasesField(fields?.trigger_phrases),
+    importanceTier: oneOf(fields?.importance_tier, IMPORTANCE_TIERS) ?? DEFAULT_IMPORTANCE_TIER,
+    contextType: oneOf(fields?.context_type, CONTEXT_TYPES) ?? DEFAULT_CONTEXT_TYPE,
+    sessionId: textField(fields?.session_id) ?? null,
+  };
+}
+
+function withoutBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+function lineEnd(text: string, start: number): number {
+  const end = text.indexOf('\n', start);
+  return end === -1 ? text.length : end;
+}
+
+function isFence(text: string, start: number, end: number): boolean {
+  if (!text.startsWith('---', start)) return false;
+  for (let index = start + 3; index < end; index += 1) {
+    const char = text[index];
+    if (char !== ' ' && char !== '\t' && char !== '\r') return false;
+  }
+  return true;
+}
+
+/** A scalar as text: strings trimmed (empty means absent), numbers and booleans as written by JS. */
+function textField(value: unknown): string | undefined {
+  if (typeof value === 'string') {
+    const trimmed = value.trim();
+    return trimmed === '' ? undefined : trimmed;
+  }
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  return undefined;
+}
+
+function phrasesField(value: unknown): string[] {
+  // A lone string is taken as a one-phrase list rather than dropped: the author meant a phrase.
+  const items: readonly unknown[] = Array.isArray(value) ? value : value === undefined || value === null ? [] : [value];
+  const phrases: string[] = [];
+  for (const item of items) {
+    const phrase = textField(item);
+    if (phrase !== undefined) phrases.push(phrase);
+  }
+  return phrases;
+}
+
+function oneOf<T extends string>(value: unknown, allowed: readonly T[]): T | undefined {
+  if (typeof value !== 'string') return undefined;
+  const wanted = value.trim().toLowerCase();
+  return allowed.find((candidate) => candidate === wanted);
+}
+
+/** The first ATX level-one heading (`# Title`, up to three spaces of indent) outside fenced code. */
+function firstHeading(text: string, from: number): string | undefined {
+  let fence: string | undefined;
+  let start = from;
+  while (start < text.length) {
+    const end = lineEnd(text, start);
+    const line = text.slice(start, end).replace(/\r$/, '');
+    const fenceMatch = /^ {0,3}(`{3,}|~{3,})/.exec(line);
+    if (fenceMatch !== null) {
+      const marker = fenceMatch[1] as string;
+      if (fence === undefined) fence = marker;
+      else if (marker[0] === fence[0] && marker.length >= fence.length) fence = undefined;
+    } else if (fence === undefined) {
+      const heading = /^ {0,3}# +(.*?)(?:[ \t]+#+)?[ \t]*$/.exec(line);
+      const title = heading?.[1]?.trim();
+      if (title !== undefined && title !== '') return title;
+    }
+    start = end + 1;
+  }
+  return undefined;
+}
+
+function titleFromFileName(fileName: string): string {
+  const base = fileName.slice(Math.max(fileName.lastIndexOf('/'), fileName.lastIndexOf('\\')) + 1);
+  return base.toLowerCase().endsWith('.md') ? base.slice(0, -3) : base;
+}

@@ -1,0 +1,65 @@
+import Database from 'better-sqlite3';
+import * as sqliteVec from 'sqlite-vec';
+import { toDatabaseUnusableError } from './database-unusable-error.js';
+
+export { DatabaseUnusableError, classifySqliteError, type SqliteErrorClass } from './database-unusable-error.js';
+
+/** A better-sqlite3 connection. */
+export type IndexDatabase = Database.Database;
+
+/** How long a statement waits for another connection's lock before SQLITE_BUSY (ms), by default. */
+export const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
+
+export interface OpenIndexDatabaseOptions {
+  /** Open read-only (default false). */
+  readonly readonly?: boolean;
+  /** How long to wait for another connection's lock before giving up with SQLITE_BUSY (ms, default 5000). */
+  readonly busyTimeoutMs?: number;
+  /**
+   * Enforce foreign keys (default false). better-sqlite3 turns them on; the server's own tables
+   * (memory_history, memory_conflicts) reference memory_index, so with them on, deleting an orphaned
+   * row would fail or rewrite rows of tables opsheal does not own.
+   */
+  readonly foreignKeys?: boolean;
+}
+
+/** An open index database and whether sqlite-vec could be loaded into it. */
+export interface OpenedIndexDatabase {
+  readonly db: IndexDatabase;
+  /** `unavailable`: vector tables cannot be read or written; say so and carry on. */
+  readonly vectors: 'loaded' | 'unavailable';
+  /** Why vectors are unavailable, one line: "vectors not checked: sqlite-vec did not load (...)". */
+  readonly vectorNote?: string;
+}
+
+/**
+ * Opens an existing index database (never creates one), sets the busy timeout, checks that the file
+ * really is a SQLite database, and loads sqlite-vec when it can. Throws a
+ * {@link DatabaseUnusableError} (retryable only for busy or locked) naming the path.
+ */
+export function openIndexDatabase(path: string, options: OpenIndexDatabaseOptions = {}): OpenedIndexDatabase {
+  const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+  let db: IndexDatabase;
+  try {
+    db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: true, timeout: busyTimeoutMs });
+  } catch (error) {
+    throw toDatabaseUnusableError(error, path);
+  }
+  try {
+    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
+    db.pragma(`foreign_keys = ${options.foreignKeys === true ? 'ON' : 'OFF'}`);
+    // Opening is lazy: a file that is not a database (or is locked exclusively) only fails on
+    // the first read, which should happen here rather than in the middle of a step.
+    db.prepare('SELECT count(*) FROM sqlite_master').get();
+  } catch (error) {
+    db.close();
+    throw toDatabaseUnusableError(error, path);
+  }
+  try {
+    sqliteVec.load(db);
+    return { db, vectors: 'loaded' };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    return { db, vectors: 'unavailable', vectorNote: `vectors not checked: sqlite-vec did not load (${reason})` };
+  }
+}

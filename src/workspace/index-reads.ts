@@ -1,0 +1,192 @@
+import type Database from 'better-sqlite3';
+import { DatabaseUnusableError, toDatabaseUnusableError } from './database-unusable-error.js';
+import type { IndexRow } from './index-row.js';
+import { LEDGER_TRIGGERS, type LedgerEntry } from './ledger-entry.js';
+
+/**
+ * Read-only queries on the index database. Every query names its columns: the real server's tables
+ * have many more, in another order, and `SELECT *` would tie opsheal to one version of them.
+ */
+
+type Db = Database.Database;
+
+/** The memory_index columns opsheal reads, in IndexRow order. */
+export const INDEX_ROW_COLUMNS = [
+  'id',
+  'spec_folder',
+  'file_path',
+  'anchor_id',
+  'title',
+  'trigger_phrases',
+  'importance_tier',
+  'context_type',
+  'session_id',
+  'content_hash',
+  'file_mtime_ms',
+  'embedding_status',
+  'created_at',
+  'updated_at',
+] as const;
+
+/** The mutation_ledger columns opsheal reads, in LedgerEntry order. */
+export const LEDGER_COLUMNS = [
+  'id',
+  'timestamp',
+  'mutation_type',
+  'reason',
+  'prior_hash',
+  'new_hash',
+  'linked_memory_ids',
+  'decision_meta',
+  'actor',
+  'session_id',
+] as const;
+
+/** True when a table, view or virtual table of that name exists. */
+export function tableExists(db: Db, name: string): boolean {
+  return db.prepare("SELECT 1 FROM sqlite_master WHERE type IN ('table', 'view') AND name = ?").get(name) !== undefined;
+}
+
+/** Throws a non-retryable {@link DatabaseUnusableError} naming the first table that does not exist. */
+export function requireTables(db: Db, names: readonly string[]): void {
+  for (const name of names) {
+    if (!tableExists(db, name)) {
+      throw new DatabaseUnusableError(`the index database has no table ${name}`, { retryable: false, code: 'SQLITE_ERROR' });
+    }
+  }
+}
+
+/** Throws a non-retryable {@link DatabaseUnusableError} naming the table's missing columns, if any. */
+export function requireColumns(db: Db, table: string, columns: readonly string[]): void {
+  requireTables(db, [table]);
+  const present = new Set(
+    (db.prepare('SELECT name FROM pragma_table_info(?)').all(table) as Array<{ name: string }>).map((column) => column.name),
+  );
+  const missing = columns.filter((column) => !present.has(column));
+  if (missing.length > 0) {
+    throw new DatabaseUnusableError(`table ${table} has no column ${missing.join(', ')}`, { retryable: false, code: 'SQLITE_ERROR' });
+  }
+}
+
+/**
+ * Every memory_index row (opsheal's columns only), by id; or, with `mostRecent: N`, the N most
+ * recently updated rows (newest first, ties by id), the session-ambiguity sample. File paths come
+ * back as stored.
+ */
+export function readIndexRows(db: Db, options: { readonly mostRecent?: number } = {}): IndexRow[] {
+  requireColumns(db, 'memory_index', INDEX_ROW_COLUMNS);
+  const order = options.mostRecent !== undefined ? `ORDER BY updated_at DESC, id DESC LIMIT ${Math.max(0, Math.floor(options.mostRecent))}` : 'ORDER BY id';
+  const rows = query(db, `SELECT ${INDEX_ROW_COLUMNS.join(', ')} FROM memory_index ${order}`);
+  return rows.map((row) => ({
+    id: Number(row[0]),
+    specFolder: text(row[1]) ?? '',
+    filePath: text(row[2]) ?? '',
+    anchorId: text(row[3]),
+    title: text(row[4]),
+    triggerPhrases: text(row[5]),
+    importanceTier: text(row[6]),
+    contextType: text(row[7]),
+    sessionId: text(row[8]),
+    contentHash: text(row[9]),
+    fileMtimeMs: integer(row[10]),
+    embeddingStatus: text(row[11]),
+    createdAt: text(row[12]) ?? '',
+    updatedAt: text(row[13]) ?? '',
+  }));
+}
+
+/** Every mutation_ledger entry, by id. */
+export function readLedgerEntries(db: Db): LedgerEntry[] {
+  requireColumns(db, 'mutation_ledger', LEDGER_COLUMNS);
+  const rows = query(db, `SELECT ${LEDGER_COLUMNS.join(', ')} FROM mutation_ledger ORDER BY id`);
+  return rows.map((row) => ({
+    id: Number(row[0]),
+    timestamp: text(row[1]),
+    mutationType: text(row[2]) ?? '',
+    reason: text(row[3]) ?? '',
+    priorHash: text(row[4]),
+    newHash: text(row[5]) ?? '',
+    linkedMemoryIds: parseLinkedIds(text(row[6])),
+    decisionMeta: text(row[7]),
+    actor: text(row[8]) ?? '',
+    sessionId: text(row[9]),
+  }));
+}
+
+/** Which of the ledger's two append-only triggers exist on mutation_ledger, in LEDGER_TRIGGERS order. */
+export function ledgerTriggers(db: Db): string[] {
+  const present = new Set(
+    (
+      db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'mutation_ledger'").all() as Array<{
+        name: string;
+      }>
+    ).map((trigger) => trigger.name),
+  );
+  return LEDGER_TRIGGERS.filter((name) => present.has(name));
+}
+
+/**
+ * The rowids of vec_memories, ascending; `undefined` when there is no such table or sqlite-vec is
+ * not loaded into this connection (vectors cannot be checked, which the caller should say).
+ */
+export function readVectorIds(db: Db): number[] | undefined {
+  if (!tableExists(db, 'vec_memories')) return undefined;
+  try {
+    return (db.prepare('SELECT rowid FROM vec_memories ORDER BY rowid').raw(true).all() as unknown[][]).map((row) => Number(row[0]));
+  } catch (error) {
+    if (/no such module/.test(error instanceof Error ? error.message : '')) return undefined;
+    throw toDatabaseUnusableError(error);
+  }
+}
+
+/**
+ * The ids present in the FTS index, ascending, from FTS5's `memory_fts_docsize` shadow table (one
+ * row per indexed document). Throws a non-retryable error when the FTS tables are missing.
+ */
+export function readFtsIndexedIds(db: Db): number[] {
+  requireTables(db, ['memory_fts', 'memory_fts_docsize']);
+  return query(db, 'SELECT id FROM memory_fts_docsize ORDER BY id').map((row) => Number(row[0]));
+}
+
+/**
+ * The memory ids a `linked_memory_ids` value names: a JSON array whose integers (or digit strings)
+ * are kept and anything else skipped; invalid JSON or a non-array gives none.
+ */
+export function parseLinkedIds(value: string | null): number[] {
+  if (value === null || value === '') return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(parsed)) return [];
+  const ids: number[] = [];
+  for (const item of parsed) {
+    if (typeof item === 'number' && Number.isSafeInteger(item)) ids.push(item);
+    else if (typeof item === 'string' && /^\d{1,15}$/.test(item)) ids.push(Number(item));
+  }
+  return ids;
+}
+
+function query(db: Db, sql: string): unknown[][] {
+  try {
+    return db.prepare(sql).raw(true).all() as unknown[][];
+  } catch (error) {
+    throw toDatabaseUnusableError(error);
+  }
+}
+
+/** SQLite is dynamically typed: a TEXT column may hold a number, and a server may have put one there. */
+function text(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'string') return value;
+  if (Buffer.isBuffer(value)) return value.toString('utf8');
+  return String(value);
+}
+
+function integer(value: unknown): number | null {
+  if (value === null || value === undefined || value === '') return null;
+  const number = typeof value === 'bigint' ? Number(value) : Number(value);
+  return Number.isFinite(number) ? Math.trunc(number) : null;
+}

@@ -1,0 +1,16 @@
+import type { MemoryFileRecord, UnreadableMemoryFile } from './memory-file.js';
+
+/** The memory files of a workspace as one scan saw them, sorted by relative path. */
+export interface MemoryFileScan {
+  readonly files: readonly MemoryFileRecord[];
+  readonly unreadable: readonly UnreadableMemoryFile[];
+}
+
+/**
+ * Gives each step of a run the workspace's memory files. The first scan reads and hashes every file;
+ * later ones re-read only the files whose size or mtime changed, so detect, repair and verify of
+ * every class in one `heal all` cost about one full read of the workspace.
+ */
+export interface MemoryFileSource {
+  scan(): MemoryFileScan;
+}
