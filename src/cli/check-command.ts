@@ -66,8 +66,8 @@ export function reportText(report: CheckReport, limit: number): string[] {
   lines.push(`${report.failureClass}: ${verdict}${formatDetails(Object.fromEntries(found))}${formatDetails(report.metrics)}`);
   for (const [kind] of found) {
     const items = report.findings.filter((finding) => finding.kind === kind);
-    for (const item of items.slice(0, limit)) lines.push(`  ${kind.padEnd(20)} ${describeFinding(item)}`);
-    if (items.length > limit) lines.push(`  ${''.padEnd(20)} … and ${items.length - limit} more (--json lists all)`);
+    for (const item of items.slice(0, limit)) lines.push(`  ${kind.padEnd(21)} ${describeFinding(item)}`);
+    if (items.length > limit) lines.push(`  ${''.padEnd(21)} … and ${items.length - limit} more (--json lists all)`);
   }
   for (const note of report.notes) lines.push(`  note: ${note}`);
   return lines;

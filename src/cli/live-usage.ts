@@ -88,3 +88,47 @@ Options:
   --seed S               0..4294967295 (default: 1)
   -h, --help             show this help`;
 }
+
+/** Help for `demo`. */
+export function demoUsage(program: string): string {
+  return `Usage: ${program} demo [--dir DIR] [--memories N] [--seed S] [--keep] [--json]
+
+Generates a sample workspace, injects faults of every kind of every class, shows check all,
+heal all and check all again, and ends with a table: class, faults injected, found, repaired,
+escalated, time. Recoveries and escalations (ambiguous sessions, undocumented emitted events)
+both appear. Nothing outside the demo's own folder is touched.
+
+Options:
+  --dir DIR              where to generate (must not exist, or be empty; kept afterwards)
+                         (default: a temporary folder, removed afterwards)
+  --memories N           size of the sample, 100..1000000 (default: 2000)
+  --seed S               0..4294967295 (default: 1)
+  --keep                 keep the temporary folder
+  --json                 the transcript's events and the summary as JSON lines
+  -h, --help             show this help
+
+Exit codes: 0 the demo ran (whatever it escalated), 2 usage error.`;
+}
+
+/** Help for `drill --live`. */
+export function liveDrillUsage(program: string): string {
+  return `Usage: ${program} drill <class|all> --live [--workspace DIR] [options]
+
+A real fire drill that never touches the workspace: copies it into a sandbox (files, and the
+database through SQLite's online backup), injects one fault of every kind of the class there
+(the same faults for the same seed), heals and verifies the copy, prints the transcript and a
+summary (faults injected, found, repaired, escalated, time), and removes the sandbox.
+Without --live, drill is the contract's simulation (see '${program} drill --help').
+${CLASSES}
+
+Options:
+${WORKSPACE_LINES}
+  --seed S               which faults, 0..4294967295 (default: 1)
+  --keep                 keep the sandbox and print where it is
+  --max-attempts N       attempts per step, 1..1000 (default: 3)
+  --backoff-seconds N    wait between attempts, 0..3600 (default: 0)
+  --json                 events and the summary as JSON lines
+  -h, --help             show this help
+
+Exit codes: 0 every class recovered, 1 some class escalated, 2 usage error.`;
+}

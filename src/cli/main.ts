@@ -23,6 +23,7 @@ const OPSHEAL_VERBS: Readonly<Record<string, Handler>> = {
   heal: async (context) => (await import('./heal-command.js')).healCommand(context),
   check: async (context) => (await import('./check-command.js')).checkCommand(context),
   inject: async (context) => (await import('./inject-command.js')).injectCommand(context),
+  demo: async (context) => (await import('./demo-command.js')).demoCommand(context),
   workspace: async (context) => (await import('./workspace-command.js')).workspaceCommand(context),
 };
 
@@ -69,12 +70,31 @@ export async function main(program: string, args: readonly string[], sink: Conso
   }
 }
 
+/** Exit codes for a run cut short by a signal, as shells report them (128 + signal number). */
+const SIGNAL_EXIT: Readonly<Record<string, number>> = { SIGINT: 130, SIGTERM: 143 };
+
 /** The entry point the `bin/` scripts call: real streams, real environment, exit code set for Node to use. */
 export async function run(program: string): Promise<void> {
+  for (const [signal, code] of Object.entries(SIGNAL_EXIT)) {
+    process.once(signal, () => {
+      // Step commands run in their own process groups (so a timeout can kill their children), which
+      // also keeps the terminal's Ctrl-C from reaching them: pass it on before leaving. An open repair
+      // transaction is rolled back by SQLite when the process ends, so nothing is half-applied.
+      void import('../commands/command-step-action.js').then(({ killRunningCommands }) => killRunningCommands()).finally(() => process.exit(code));
+    });
+  }
+  // A reader that stops early (`opsheal list | head -1`) closes the pipe: that is not an error of ours.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
   const sink: ConsoleSink = {
     out: (line) => void process.stdout.write(`${line}\n`),
     err: (line) => void process.stderr.write(`${line}\n`),
-    interactive: Boolean(process.stderr.isTTY),
+    // Read on demand: asking stderr whether it is a terminal creates the stream, which a drill never needs.
+    get interactive() {
+      return Boolean(process.stderr.isTTY);
+    },
   };
   process.exitCode = await main(program, process.argv.slice(2), sink, process.env);
 }

@@ -67,6 +67,10 @@ export async function drillCommand(context: CommandContext): Promise<ExitCode> {
     return EXIT.ok;
   }
   if (target === undefined || target === '') throw new UsageError('drill requires <failure-class|all>');
+  // Only opsheal rehearses for real; runbook keeps the shell helper's grammar, where --live is unknown.
+  if (program === 'opsheal' && args.includes('--live')) {
+    return (await import('./live-drill-command.js')).liveDrillCommand(context);
+  }
   const classes = target === 'all' ? FAILURE_CLASSES : [requireClass(target)];
   return runDrill(context, classes, args.slice(1), () => drillUsage(program));
 }

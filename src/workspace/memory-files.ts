@@ -82,10 +82,22 @@ export function* listMemoryFiles(paths: WorkspacePaths): Generator<MemoryFileLis
   if (specsIdentity === undefined) return;
   visited.add(specsIdentity);
   // Linked folders wait until every real folder is walked (see above); they may queue more.
-  const linkedFolders: string[] = [];
+  const linkedFolders: Array<{ readonly path: string; readonly parent: string; readonly identity: string; readonly realPath: string }> = [];
   const pending: string[] = [paths.specsRoot];
   while (pending.length > 0 || linkedFolders.length > 0) {
-    const folder = pending.length > 0 ? (pending.pop() as string) : (linkedFolders.shift() as string);
+    let folder: string;
+    if (pending.length > 0) {
+      folder = pending.pop() as string;
+    } else {
+      const link = linkedFolders.shift() as (typeof linkedFolders)[number];
+      // Decided only now, once every real folder has claimed its own identity.
+      if (visited.has(link.identity)) {
+        yield unreadableAt(paths, link.path, isAncestor(link.realPath, link.parent) ? 'symlink-loop' : 'symlink-duplicate');
+        continue;
+      }
+      visited.add(link.identity);
+      folder = link.path;
+    }
     let entries: Dirent[];
     try {
       entries = readdirSync(folder, { withFileTypes: true });
@@ -109,12 +121,7 @@ export function* listMemoryFiles(paths: WorkspacePaths): Generator<MemoryFileLis
           continue;
         }
         if (link.isDirectory) {
-          if (visited.has(link.identity)) {
-            yield unreadableAt(paths, path, isAncestor(link.realPath, folder) ? 'symlink-loop' : 'symlink-duplicate');
-            continue;
-          }
-          visited.add(link.identity);
-          linkedFolders.push(path);
+          linkedFolders.push({ path, parent: folder, identity: link.identity, realPath: link.realPath });
           continue;
         }
         if (isCandidate) yield candidateAt(paths, path);

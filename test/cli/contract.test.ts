@@ -543,6 +543,10 @@ describe('--json', () => {
     }
     expect(payloads).toEqual(expected.payloads);
     expect(rebuilt.map((line) => `${line}\n`).join('')).toBe(expected.stdout);
+    // The default backoff is 0: every wait between attempts is reported as zero seconds.
+    const backoffs = lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((object) => object.level === 'BACKOFF');
+    expect(backoffs.length).toBeGreaterThan(0);
+    for (const backoff of backoffs) expect(backoff.seconds).toBe(0);
     // Reproducible in this mode too.
     expect(runBin(bin, args).stdoutBytes.equals(result.stdoutBytes)).toBe(true);
   });

@@ -54,7 +54,7 @@ export const indexDriftClass: LiveClass = {
           plan: (db) => planFromDatabase(context, db),
           apply: (db, operations) => applyIndexRepair(db, operations, {
             workspaceRoot: context.paths.root,
-            pathStyle: detectPathStyle(readPathSample(db)),
+            pathStyle: detectPathStyle(storedPaths(db), context.paths.root),
             timestamp: repairTimestamp(context),
             vectorsWritable: vectorsWritable(db),
             origin: { failureClass: CLASS, step: failureClassStep(CLASS, 'repair').name },
@@ -105,6 +105,9 @@ function vectorsWritable(db: Database): boolean {
   }
 }
 
-function readPathSample(db: Database): string[] {
-  return (db.prepare('SELECT file_path FROM memory_index ORDER BY id LIMIT 1').all() as { file_path: string }[]).map((row) => row.file_path);
+/** The stored file paths by id, read lazily: the path style needs only the first row inside the workspace. */
+function* storedPaths(db: Database): Generator<string> {
+  for (const row of db.prepare('SELECT file_path FROM memory_index ORDER BY id').raw(true).iterate() as IterableIterator<unknown[]>) {
+    yield String(row[0]);
+  }
 }

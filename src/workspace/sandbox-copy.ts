@@ -1,0 +1,72 @@
+import Database from 'better-sqlite3';
+import { cpSync, existsSync, mkdirSync } from 'node:fs';
+import { dirname, isAbsolute, relative, sep } from 'node:path';
+import type { OpshealConfig } from '../config/opsheal-config.js';
+import { workspacePaths, type WorkspacePaths } from './workspace-paths.js';
+
+/** Where the sandbox keeps its copy of the index database. */
+const SANDBOX_DB = 'index.sqlite';
+
+/**
+ * Copies what the live classes read into `sandboxRoot`, keeping the layout relative to the
+ * workspace: the specs tree and the telemetry files as files, the database through SQLite's online
+ * backup API (a consistent copy even while the server writes). Rows that store absolute paths into
+ * the original workspace are pointed at the copy, so healing the sandbox never judges the original.
+ * The original is only read. Returns the sandbox's paths.
+ */
+export async function copyWorkspaceToSandbox(source: WorkspacePaths, config: OpshealConfig, sandboxRoot: string): Promise<WorkspacePaths> {
+  const inside = (path: string, what: string): string => {
+    const rel = relative(source.root, path);
+    if (rel.startsWith('..') || isAbsolute(rel)) throw new Error(`cannot rehearse on a copy: the ${what} (${path}) is outside the workspace`);
+    return rel.split(sep).join('/');
+  };
+  const sandboxConfig: OpshealConfig = {
+    ...config,
+    baseDir: sandboxRoot,
+    db: SANDBOX_DB,
+    specsRoot: inside(source.specsRoot, 'specs root'),
+    telemetry: {
+      schema: inside(source.telemetrySchema, 'telemetry schema'),
+      docs: inside(source.telemetryDocs, 'telemetry docs'),
+      events: inside(source.telemetryEvents, 'telemetry events'),
+    },
+    // A rehearsal runs the built-in actions only: configured commands may touch real systems.
+    steps: {},
+  };
+  const sandbox = workspacePaths(sandboxRoot, sandboxConfig);
+  for (const [from, to] of [
+    [source.specsRoot, sandbox.specsRoot],
+    [source.telemetrySchema, sandbox.telemetrySchema],
+    [source.telemetryDocs, sandbox.telemetryDocs],
+    [source.telemetryEvents, sandbox.telemetryEvents],
+  ] as const) {
+    if (!existsSync(from)) continue;
+    mkdirSync(dirname(to), { recursive: true });
+    // Links are copied as links: the scan refuses any that lead outside the (sandbox) workspace.
+    cpSync(from, to, { recursive: true, verbatimSymlinks: true, preserveTimestamps: true });
+  }
+  if (existsSync(source.db)) {
+    const original = new Database(source.db, { readonly: true, fileMustExist: true, timeout: 5000 });
+    try {
+      await original.backup(sandbox.db);
+    } finally {
+      original.close();
+    }
+    repointAbsolutePaths(sandbox.db, source.root, sandbox.root);
+  }
+  return sandbox;
+}
+
+function repointAbsolutePaths(dbPath: string, from: string, to: string): void {
+  const db = new Database(dbPath);
+  try {
+    const prefix = `${from}${sep}`;
+    const hasIndex = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'memory_index'`).get() !== undefined;
+    if (!hasIndex) return;
+    db.prepare('UPDATE memory_index SET file_path = ? || substr(file_path, ?) WHERE substr(file_path, 1, ?) = ?')
+      .run(`${to}${sep}`, prefix.length + 1, prefix.length, prefix);
+  } finally {
+    db.close();
+  }
+}
+

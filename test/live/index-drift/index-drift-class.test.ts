@@ -1,0 +1,231 @@
+import { rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { LiveContext } from '../../../src/live/live-class.js';
+import { indexDriftClass } from '../../../src/live/index-drift/index-drift-class.js';
+import { INDEX_DRIFT_KINDS } from '../../../src/live/index-drift/index-drift-state.js';
+import { deletionHash } from '../../../src/live/ledger-hashes.js';
+import { ledgerMismatchClass } from '../../../src/live/ledger-mismatch/ledger-mismatch-class.js';
+import { sessionAmbiguityClass } from '../../../src/live/session-ambiguity/session-ambiguity-class.js';
+import { topLevelKeys } from '../../support/json-keys.js';
+import {
+  attemptTrail,
+  healClass,
+  baseline,
+  CONTRACT_ESCALATION_KEYS,
+  expectedCounts,
+  expectRepairEntries,
+  expectRepairInvariants,
+  fileHash,
+  identities,
+  indexRows,
+  linkedId,
+  stepDetails,
+  useWorkspaceTemplate,
+  vectorIds,
+  withDatabase,
+  type Row,
+} from '../live-workspace.js';
+
+const template = useWorkspaceTemplate({ memories: 300, seed: 11 });
+const STEPS = ['detect-divergence:success', 'rebuild-index:success', 'verify-parity:success'];
+
+/** Each fault `inject` makes, the finding kind `check` reports for it, and the ledger entries its repair appends. */
+const FAULTS = [
+  { fault: 'unindexed-file', finding: 'missing', ledger: ['create:missing', 'create:missing'] },
+  { fault: 'deleted-file', finding: 'orphaned', ledger: ['delete:orphaned', 'delete:orphaned'] },
+  { fault: 'edited-file', finding: 'stale', ledger: ['update:stale', 'update:stale'] },
+  { fault: 'deleted-row', finding: 'missing', ledger: ['create:missing', 'create:missing'] },
+  { fault: 'fts-out-of-step', finding: 'fts-out-of-step', ledger: [] },
+  { fault: 'orphaned-vector', finding: 'orphaned-vector', ledger: [] },
+] as const;
+
+function byId(rows: readonly Row[]): Map<number, Row> {
+  return new Map(rows.map((row) => [Number(row['id']), row]));
+}
+
+describe('index-drift live class', () => {
+  it('injects the six fault kinds in the documented order', () => {
+    expect(indexDriftClass.faultKinds).toEqual(FAULTS.map((entry) => entry.fault));
+  });
+
+  describe.each(FAULTS)('inject $fault', ({ fault, finding, ledger }) => {
+    it(`check reports exactly the injected ${finding} findings, heal recovers, and the invariants hold`, async () => {
+      const workspace = template.copy();
+      const { db } = workspace.paths;
+      const clean = indexRows(db);
+      const injection = await indexDriftClass.inject(workspace.context(), { kind: fault, count: 2, seed: 3 });
+      expect(injection.failureClass).toBe('index-drift');
+      expect(injection.injected).toHaveLength(2);
+      expect(injection.injected.every((item) => item.kind === finding)).toBe(true);
+
+      const report = await indexDriftClass.check(workspace.context());
+      expect(identities(report.findings)).toEqual(identities(injection.injected));
+      expect(report.counts).toEqual(expectedCounts(INDEX_DRIFT_KINDS, injection.injected));
+      expect(report.notes).toEqual([]);
+      // The injector keeps to its class: the ledger and the routing still agree with the index.
+      expect((await ledgerMismatchClass.check(workspace.context())).findings).toEqual([]);
+      expect((await sessionAmbiguityClass.check(workspace.context())).findings).toEqual([]);
+
+      const before = baseline(workspace);
+      const run = await healClassRun(workspace.context());
+      expect(run.outcome).toBe('recovered');
+      expect(attemptTrail(run)).toEqual(STEPS);
+      expect(JSON.parse(run.payload)).toMatchObject({ event: 'RECOVERY_COMPLETE', failure_class: 'index-drift', owner: 'Engineering Lead' });
+      expect((await indexDriftClass.check(workspace.context())).findings).toEqual([]);
+      expect((await ledgerMismatchClass.check(workspace.context())).findings).toEqual([]);
+
+      const appended = expectRepairInvariants(workspace, before);
+      expect(expectRepairEntries(appended, 'index-drift', 'rebuild-index').sort()).toEqual([...ledger]);
+
+      const after = byId(indexRows(db));
+      const vectors = new Set(vectorIds(db));
+      switch (fault) {
+        case 'unindexed-file':
+        case 'deleted-row': {
+          for (const item of injection.injected) {
+            const path = item.path as string;
+            const row = [...after.values()].find((candidate) => candidate['file_path'] === path);
+            expect(row, path).toBeDefined();
+            const id = Number(row?.['id']);
+            // A new row, not the deleted one brought back: the ledger recorded that one's end.
+            expect(clean.some((old) => Number(old['id']) === id)).toBe(false);
+            expect(row).toMatchObject({
+              spec_folder: path.replace(/^specs\//, '').replace(/\/memory\/[^/]+$/, ''),
+              content_hash: fileHash(join(workspace.root, path)),
+              embedding_status: 'pending',
+              anchor_id: null,
+            });
+            const entry = appended.find((candidate) => linkedId(candidate) === id);
+            expect(entry).toMatchObject({ mutation_type: 'create', prior_hash: null, new_hash: row?.['content_hash'] });
+          }
+          expect(stepDetails(run, 'rebuild-index')).toEqual({ inserted: 2, ledger_appended: 2 });
+          break;
+        }
+        case 'deleted-file':
+          for (const item of injection.injected) {
+            const old = clean.find((row) => Number(row['id']) === item.memoryId) as Row;
+            expect(after.has(item.memoryId as number)).toBe(false);
+            expect(vectors.has(item.memoryId as number)).toBe(false);
+            const entry = appended.find((candidate) => linkedId(candidate) === item.memoryId);
+            expect(entry).toMatchObject({
+              mutation_type: 'delete',
+              prior_hash: old['content_hash'],
+              new_hash: deletionHash(item.memoryId as number, old['content_hash'] as string),
+              session_id: old['session_id'],
+            });
+          }
+          expect(stepDetails(run, 'rebuild-index')).toEqual({ deleted: 2, vectors_dropped: 2, ledger_appended: 2 });
+          break;
+        case 'edited-file':
+          for (const item of injection.injected) {
+            const old = clean.find((row) => Number(row['id']) === item.memoryId) as Row;
+            const row = after.get(item.memoryId as number);
+            const hash = fileHash(join(workspace.root, item.path as string));
+            expect(row).toMatchObject({ content_hash: hash, embedding_status: 'pending', spec_folder: old['spec_folder'], session_id: old['session_id'] });
+            expect(vectors.has(item.memoryId as number)).toBe(false);
+            const entry = appended.find((candidate) => linkedId(candidate) === item.memoryId);
+            expect(entry).toMatchObject({ mutation_type: 'update', prior_hash: old['content_hash'], new_hash: hash });
+          }
+          expect(stepDetails(run, 'rebuild-index')).toEqual({ refreshed: 2, vectors_dropped: 2, ledger_appended: 2 });
+          break;
+        case 'fts-out-of-step':
+          expect([...after.values()]).toEqual(before.index);
+          withDatabase(db, (handle) => {
+            const indexed = new Set((handle.prepare('SELECT id FROM memory_fts_docsize').all() as { id: number }[]).map((row) => row.id));
+            for (const item of injection.injected) expect(indexed.has(item.memoryId as number)).toBe(true);
+          }, { readonly: true });
+          expect(stepDetails(run, 'rebuild-index')).toEqual({ fts_rebuilt: 1 });
+          break;
+        case 'orphaned-vector':
+          expect([...after.values()]).toEqual(before.index);
+          for (const item of injection.injected) expect(vectors.has(item.memoryId as number)).toBe(false);
+          expect(vectors.size).toBe(clean.length);
+          expect(stepDetails(run, 'rebuild-index')).toEqual({ vectors_dropped: 2 });
+          break;
+      }
+
+      // A second heal right after finds nothing.
+      const again = await healClassRun(workspace.context());
+      expect(again.outcome).toBe('healthy');
+      expect(attemptTrail(again)).toEqual(['detect-divergence:success']);
+    });
+  });
+
+  it('reports a row marked embedded without a vector as missing-vector, and sets its embedding pending', async () => {
+    const workspace = template.copy();
+    const { db } = workspace.paths;
+    const target = indexRows(db).find((row) => row['embedding_status'] === 'success') as Row;
+    const id = Number(target['id']);
+    withDatabase(db, (handle) => handle.prepare('DELETE FROM vec_memories WHERE rowid = ?').run(BigInt(id)));
+    const report = await indexDriftClass.check(workspace.context());
+    expect(identities(report.findings)).toEqual([{ kind: 'missing-vector', memoryId: id, path: target['file_path'] }]);
+
+    const before = baseline(workspace);
+    const run = await healClassRun(workspace.context());
+    expect(run.outcome).toBe('recovered');
+    const appended = expectRepairInvariants(workspace, before);
+    expect(expectRepairEntries(appended, 'index-drift', 'rebuild-index')).toEqual(['reindex:missing-vector']);
+    expect(appended[0]).toMatchObject({ prior_hash: target['content_hash'], new_hash: target['content_hash'] });
+    expect(indexRows(db).find((row) => Number(row['id']) === id)).toMatchObject({ embedding_status: 'pending', content_hash: target['content_hash'] });
+  });
+
+  it('does not count a changed mtime alone as drift', async () => {
+    const workspace = template.copy();
+    const path = String(indexRows(workspace.paths.db)[0]?.['file_path']);
+    utimesSync(join(workspace.root, path), new Date(Date.UTC(2030, 0, 1)), new Date(Date.UTC(2030, 0, 1)));
+    expect((await indexDriftClass.check(workspace.context())).findings).toEqual([]);
+  });
+
+  it('escalates a memory file it cannot read to the Engineering Lead, leaving its row alone', async () => {
+    const workspace = template.copy();
+    const { db } = workspace.paths;
+    const target = indexRows(db)[5] as Row;
+    const path = String(target['file_path']);
+    writeFileSync(join(workspace.root, path), Buffer.from([0x2d, 0x2d, 0x2d, 0x0a, 0xff, 0xfe, 0xfd, 0x0a]));
+    const report = await indexDriftClass.check(workspace.context());
+    expect(identities(report.findings)).toEqual([{ kind: 'unreadable-file', path }]);
+    const plan = await indexDriftClass.plan(workspace.context());
+    expect(plan.changes).toEqual([]);
+    expect(identities(plan.needsDecision)).toEqual([{ kind: 'unreadable-file', path }]);
+
+    const before = baseline(workspace);
+    const run = await healClassRun(workspace.context());
+    expect(run.outcome).toBe('escalated');
+    expect(attemptTrail(run)).toEqual([
+      'detect-divergence:success',
+      'rebuild-index:success',
+      'verify-parity:retryable-failure',
+      'verify-parity:retryable-failure',
+      'verify-parity:retryable-failure',
+    ]);
+    expect(topLevelKeys(run.payload)).toEqual([...CONTRACT_ESCALATION_KEYS, 'error', 'decision', 'items', 'items_total']);
+    const payload = JSON.parse(run.payload) as Record<string, unknown>;
+    expect(payload).toMatchObject({ failure_class: 'index-drift', owner: 'Engineering Lead', step: 'verify-parity', reason: 'bounded-retry-exhausted', attempts: 3, items_total: 1 });
+    expect(payload['items']).toEqual([expect.objectContaining({ kind: 'unreadable-file', path })]);
+    expect(expectRepairInvariants(workspace, before)).toEqual([]);
+    expect(indexRows(db)).toEqual(before.index);
+  });
+
+  it('rebuilds the index from scratch when every row is gone, and the ledger records each', async () => {
+    const workspace = template.copy();
+    const { db } = workspace.paths;
+    withDatabase(db, (handle) => handle.exec('DELETE FROM memory_index'));
+    const report = await indexDriftClass.check(workspace.context());
+    expect(report.counts).toMatchObject({ missing: 300, 'orphaned-vector': 300 });
+    expect(report.findings).toHaveLength(600);
+    const before = baseline(workspace);
+    const run = await healClassRun(workspace.context());
+    expect(run.outcome).toBe('recovered');
+    const appended = expectRepairInvariants(workspace, before);
+    expect(new Set(expectRepairEntries(appended, 'index-drift', 'rebuild-index'))).toEqual(new Set(['create:missing']));
+    expect(appended).toHaveLength(300);
+    expect(indexRows(db)).toHaveLength(300);
+    expect((await ledgerMismatchClass.check(workspace.context())).findings).toEqual([]);
+    expect(vectorIds(db)).toEqual([]);
+  });
+});
+
+function healClassRun(context: LiveContext): ReturnType<typeof healClass> {
+  return healClass(indexDriftClass, context);
+}
