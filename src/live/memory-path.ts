@@ -1,4 +1,5 @@
-import { isAbsolute, posix, relative, sep } from 'node:path';
+import { realpathSync } from 'node:fs';
+import { isAbsolute, join, posix, relative, sep } from 'node:path';
 
 /** Where a `memory_index.file_path` points, relative to the workspace. */
 export type RowLocation =
@@ -8,14 +9,17 @@ export type RowLocation =
 
 /**
  * Reads a stored `file_path` (absolute, the server's habit, or workspace-relative) as a
- * workspace-relative `/`-separated path, so rows match files whichever form the table uses.
+ * workspace-relative `/`-separated path, so rows match files whichever form the table uses. An
+ * absolute path may name the workspace as given or by its real path (`/tmp` is `/private/tmp` on
+ * macOS, and the server stores what its working folder resolved to).
  */
 export function locateRowPath(filePath: string, workspaceRoot: string): RowLocation {
   if (isAbsolute(filePath)) {
-    const rel = relative(workspaceRoot, filePath);
-    // `..` as a whole segment leaves the workspace; `..archive/` is a folder inside it.
-    if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return { kind: 'foreign' };
-    return { kind: 'inside', relativePath: rel.split(sep).join('/') };
+    for (const root of rootForms(workspaceRoot)) {
+      const relativePath = insideRelativePath(root, filePath);
+      if (relativePath !== undefined) return { kind: 'inside', relativePath };
+    }
+    return { kind: 'foreign' };
   }
   const normalised = posix.normalize(filePath.split(sep).join('/')).replace(/^\.\//, '');
   if (normalised === '..' || normalised.startsWith('../')) return { kind: 'foreign' };
@@ -30,8 +34,53 @@ export type PathStyle = 'absolute' | 'relative';
  * checkout's, says nothing about this one's habit); relative when there is none.
  */
 export function detectPathStyle(filePaths: Iterable<string>, workspaceRoot: string): PathStyle {
+  return newRowPaths(filePaths, workspaceRoot).style;
+}
+
+/** How a repair writes the `file_path` of a new row: its style, and for absolute paths the root they start with. */
+export interface NewRowPaths {
+  readonly style: PathStyle;
+  /** The workspace root in the form the table's paths use (as given, or its real path). */
+  readonly root: string;
+}
+
+/** The path form of the first row inside the workspace; relative, under the given root, when there is none. */
+export function newRowPaths(filePaths: Iterable<string>, workspaceRoot: string): NewRowPaths {
   for (const filePath of filePaths) {
-    if (locateRowPath(filePath, workspaceRoot).kind === 'inside') return isAbsolute(filePath) ? 'absolute' : 'relative';
+    if (!isAbsolute(filePath)) {
+      if (locateRowPath(filePath, workspaceRoot).kind === 'inside') return { style: 'relative', root: workspaceRoot };
+      continue;
+    }
+    const root = rootForms(workspaceRoot).find((form) => insideRelativePath(form, filePath) !== undefined);
+    if (root !== undefined) return { style: 'absolute', root };
   }
-  return 'relative';
+  return { style: 'relative', root: workspaceRoot };
+}
+
+/** The absolute path a new row stores for a workspace-relative file. */
+export function storedPath(relativePath: string, paths: NewRowPaths): string {
+  return paths.style === 'absolute' ? join(paths.root, relativePath) : relativePath;
+}
+
+function insideRelativePath(root: string, filePath: string): string | undefined {
+  const rel = relative(root, filePath);
+  // `..` as a whole segment leaves the workspace; `..archive/` is a folder inside it.
+  if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return undefined;
+  return rel.split(sep).join('/');
+}
+
+const realRoots = new Map<string, string>();
+
+/** The root as given and, when it differs, its real path (resolved once per process). */
+function rootForms(workspaceRoot: string): readonly string[] {
+  let real = realRoots.get(workspaceRoot);
+  if (real === undefined) {
+    try {
+      real = realpathSync.native(workspaceRoot);
+    } catch {
+      real = workspaceRoot;
+    }
+    realRoots.set(workspaceRoot, real);
+  }
+  return real === workspaceRoot ? [workspaceRoot] : [workspaceRoot, real];
 }

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
 /** How many backups of one database to keep; older ones are removed after a new one is complete. */
@@ -7,18 +7,19 @@ export const BACKUPS_KEPT = 5;
 
 /**
  * Copies the live database with SQLite's online backup API into `backupsDir`, as
- * `<db name>-<stamp>-<pid>.sqlite`, through a read-only connection of its own: the repair can hold
- * its write transaction (nothing written yet) while the copy is taken, so the backup is exactly the
- * state the repair planned on. The copy is written under a temporary name and renamed when
- * complete, so a healer killed mid-backup never leaves a partial file that looks like a backup.
- * Returns the backup's path.
+ * `<db name>-<stamp>-<pid>.sqlite` (`-2`, `-3`, ... for later ones of the same second), through a
+ * read-only connection of its own: the repair can hold its write transaction (nothing written yet)
+ * while the copy is taken, so the backup is exactly the state the repair planned on. The copy is
+ * written under a temporary name and renamed when complete, so a healer killed mid-backup never
+ * leaves a partial file that looks like a backup. Returns the backup's path.
  */
 export async function backupDatabase(dbPath: string, backupsDir: string, stamp: string): Promise<string> {
   mkdirSync(backupsDir, { recursive: true });
   const stem = basename(dbPath).replace(/\.(sqlite3?|db)$/, '');
-  const name = `${stem}-${stamp.replace(/[^0-9TZ]/g, '')}-${process.pid}.sqlite`;
+  const name = unusedName(backupsDir, `${stem}-${stamp.replace(/[^0-9TZ]/g, '')}-${process.pid}`);
   const partial = join(backupsDir, `.${name}.partial`);
-  rmSync(partial, { force: true });
+  // Backups are taken under the workspace lock, so any partial file here is one a killed healer left.
+  for (const leftover of readdirSync(backupsDir).filter((file) => file.endsWith('.partial'))) rmSync(join(backupsDir, leftover), { force: true });
   const source = new Database(dbPath, { readonly: true, fileMustExist: true, timeout: 5000 });
   try {
     await source.backup(partial);
@@ -31,11 +32,37 @@ export async function backupDatabase(dbPath: string, backupsDir: string, stamp: 
   return target;
 }
 
+/**
+ * `<base>.sqlite`, or `<base>-2.sqlite`, `-3`, ... when this process already took a backup within
+ * the same second (every class of one `heal all`, or any run under a fixed SOURCE_DATE_EPOCH): a
+ * later backup must never replace the earlier one, which holds the state before the first change.
+ */
+function unusedName(backupsDir: string, base: string): string {
+  for (let sequence = 1; ; sequence++) {
+    const name = sequence === 1 ? `${base}.sqlite` : `${base}-${sequence}.sqlite`;
+    if (!existsSync(join(backupsDir, name))) return name;
+  }
+}
+
 function pruneBackups(backupsDir: string, stem: string): void {
   const complete = readdirSync(backupsDir)
     .filter((name) => name.startsWith(`${stem}-`) && name.endsWith('.sqlite'))
-    .sort();
+    .map((name) => ({ name, order: backupOrder(name.slice(stem.length + 1, -'.sqlite'.length)) }))
+    .sort((a, b) => compareOrder(a.order, b.order))
+    .map((entry) => entry.name);
   for (const name of complete.slice(0, Math.max(0, complete.length - BACKUPS_KEPT))) {
     rmSync(join(backupsDir, name), { force: true });
   }
+}
+
+/** Oldest first: by time stamp, then process, then sequence (`-2` after the unnumbered first). */
+function backupOrder(rest: string): readonly [string, number, number] {
+  const match = /^([0-9TZ]+)-(\d+)(?:-(\d+))?$/.exec(rest);
+  if (match === null) return ['', 0, 0];
+  return [match[1] ?? '', Number(match[2]), match[3] === undefined ? 1 : Number(match[3])];
+}
+
+function compareOrder(a: readonly [string, number, number], b: readonly [string, number, number]): number {
+  if (a[0] !== b[0]) return a[0] < b[0] ? -1 : 1;
+  return a[1] - b[1] || a[2] - b[2];
 }

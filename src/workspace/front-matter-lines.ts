@@ -9,18 +9,20 @@
  * `[A-Za-z_][A-Za-z0-9_-]*` and value is a double- or single-quoted string, a plain scalar, an
  * inline list `[a, "b"]`, or nothing (null, or the start of a block list); block list items
  * `  - value` (quoted or plain) under a key with no value, all at one indentation.
+ *
+ * It runs once per memory file, 100,000 times in a large workspace, so it avoids regular
+ * expressions with captures and per-character string building on the common paths.
  */
 
-/** A parsed front matter: a plain mapping (null prototype, so no key can reach `Object.prototype`). */
+/** A parsed front matter: a plain mapping of its top-level keys. */
 export type FrontMatterFields = Record<string, unknown>;
 
 /** A value that made the line unreadable to the fast path. */
 const DECLINE: unique symbol = Symbol('decline');
 type Scalar = string | number | boolean | null;
 
-const KEY_LINE = /^([A-Za-z_][A-Za-z0-9_-]*):(?:[ ]+(.*))?$/;
-const LIST_ITEM = /^( *)- (.*)$/;
-// Keys YAML would resolve to something other than the string we would use.
+// Keys YAML would resolve to something other than the string we would use, or that would reach
+// Object.prototype if assigned.
 const NON_STRING_KEYS = new Set(['null', 'Null', 'NULL', 'true', 'True', 'TRUE', 'false', 'False', 'FALSE', '__proto__']);
 const NULLS = new Set(['~', 'null', 'Null', 'NULL']);
 const TRUES = new Set(['true', 'True', 'TRUE']);
@@ -29,43 +31,54 @@ const DECIMAL = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/;
 // Core-schema forms whose value we would rather let the real parser compute.
 const OTHER_NUMBER = /^(?:0o[0-7]+|0x[0-9a-fA-F]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
 const PLAIN_START = /^[A-Za-z0-9_./(~$]|^[-+][^ ]/;
-// Anything but printable characters (YAML 1.2 c-printable, less tab, CR and the BOM).
-const UNUSUAL_CHARACTER = /[^\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\ud800-\udfff]/;
+const FLOW_SPECIAL = /[[\]{},#:]/;
+// Tabs, carriage returns not ending a line, and characters YAML calls non-printable (c-printable
+// less the BOM) all change how the real parser reads a block; none occurs in the shapes we handle.
+const UNUSUAL_CHARACTER = /[^\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\ud800-\udfff]|\r(?!\n|$)/;
+const SPACE = 32;
+const HASH = 35;
+const DASH = 45;
+const COLON = 58;
 
 /**
- * Reads front-matter lines (without the `---` fences, `\r` already removed or not) in the common
- * shapes; `undefined` when any line is outside them (then use the `yaml` package).
+ * Reads a front-matter block (the text between the fences, or its lines) in the common shapes;
+ * `undefined` when any line is outside them (then use the `yaml` package).
  */
-export function parseSimpleFrontMatter(lines: readonly string[]): FrontMatterFields | undefined {
-  const fields: FrontMatterFields = Object.create(null) as FrontMatterFields;
+export function parseSimpleFrontMatter(block: string | readonly string[]): FrontMatterFields | undefined {
+  const text = typeof block === 'string' ? block : block.join('\n');
+  if (UNUSUAL_CHARACTER.test(text)) return undefined;
+  const fields: FrontMatterFields = {};
   // The key whose value is a block list being read, and that list's indentation once known.
   let listKey: string | undefined;
   let list: Scalar[] | undefined;
   let listIndent = -1;
-  for (const rawLine of lines) {
-    const line = rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine;
-    if (isBlankOrComment(line)) continue;
-    // Tabs, stray carriage returns and characters YAML calls non-printable all change how the
-    // real parser reads a line; none of them occur in the shapes we handle.
-    if (UNUSUAL_CHARACTER.test(line)) return undefined;
-    const item = LIST_ITEM.exec(line);
-    if (item !== null) {
+  let start = 0;
+  while (start <= text.length) {
+    let end = text.indexOf('\n', start);
+    if (end === -1) end = text.length;
+    const lineEnd = end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end;
+    const line = text.slice(start, lineEnd);
+    start = end + 1;
+    let indent = 0;
+    while (indent < line.length && line.charCodeAt(indent) === SPACE) indent += 1;
+    if (indent === line.length || line.charCodeAt(indent) === HASH) continue;
+    if (line.charCodeAt(indent) === DASH && line.charCodeAt(indent + 1) === SPACE) {
       if (listKey === undefined || list === undefined) return undefined;
-      const indent = (item[1] as string).length;
       if (listIndent === -1) listIndent = indent;
       else if (indent !== listIndent) return undefined;
-      const value = readItemValue(item[2] as string);
+      const value = readItemValue(line.slice(indent + 2));
       if (value === DECLINE) return undefined;
       list.push(value);
       fields[listKey] = list;
       continue;
     }
-    const keyLine = KEY_LINE.exec(line);
-    if (keyLine === null) return undefined;
-    const key = keyLine[1] as string;
+    if (indent > 0) return undefined;
+    const colon = keyLength(line);
+    if (colon === -1) return undefined;
+    const key = line.slice(0, colon);
     // Duplicate keys are an error to the yaml package; let it say so.
     if (NON_STRING_KEYS.has(key) || Object.hasOwn(fields, key)) return undefined;
-    const rest = stripComment(keyLine[2] ?? '');
+    const rest = stripComment(line.slice(colon + 1));
     listKey = undefined;
     list = undefined;
     listIndent = -1;
@@ -76,70 +89,90 @@ export function parseSimpleFrontMatter(lines: readonly string[]): FrontMatterFie
       list = [];
       continue;
     }
-    const value = rest.startsWith('[') ? readInlineList(rest) : readScalar(rest, false);
+    const value = rest.charCodeAt(0) === 91 /* [ */ ? readInlineList(rest) : readScalar(rest, false);
     if (value === DECLINE) return undefined;
     fields[key] = value;
   }
   return fields;
 }
 
-function isBlankOrComment(line: string): boolean {
-  for (let index = 0; index < line.length; index += 1) {
-    const char = line[index];
-    if (char === ' ') continue;
-    return char === '#';
+/** Where the colon after a plain key sits (it must be followed by a space or end the line), else -1. */
+function keyLength(line: string): number {
+  const first = line.charCodeAt(0);
+  if (!(isLetter(first) || first === 95)) return -1;
+  for (let index = 1; index < line.length; index += 1) {
+    const code = line.charCodeAt(index);
+    if (code === COLON) {
+      const next = line.charCodeAt(index + 1);
+      return index + 1 === line.length || next === SPACE ? index : -1;
+    }
+    if (!(isLetter(code) || isDigit(code) || code === 95 || code === DASH)) return -1;
   }
-  return true;
+  return -1;
 }
 
 /** The value text with a trailing comment and spaces removed; a comment needs a space before `#`. */
 function stripComment(text: string): string {
-  const value = text.trimEnd();
-  if (value.startsWith('#')) return '';
-  if (value.startsWith('"') || value.startsWith("'") || value.startsWith('[')) return value;
+  const value = text.trim();
+  const first = value.charCodeAt(0);
+  if (first === HASH) return '';
+  // Quoted strings and inline lists find their own end, and any comment after it.
+  if (first === 34 || first === 39 || first === 91) return value;
   const hash = value.indexOf(' #');
   return hash === -1 ? value : value.slice(0, hash).trimEnd();
 }
 
 function readItemValue(text: string): Scalar | typeof DECLINE {
   const value = stripComment(text);
-  if (value === '' || value.startsWith('[')) return DECLINE;
+  if (value === '' || value.charCodeAt(0) === 91) return DECLINE;
   return readScalar(value, false);
 }
 
 /** A quoted string (with an optional trailing comment) or a plain scalar resolved as YAML 1.2 core. */
 function readScalar(text: string, inFlow: boolean): Scalar | typeof DECLINE {
-  const first = text[0];
-  if (first === '"' || first === "'") {
-    const quoted = first === '"' ? readDoubleQuoted(text) : readSingleQuoted(text);
+  const first = text.charCodeAt(0);
+  if (first === 34 || first === 39) {
+    const quoted = first === 34 ? readDoubleQuoted(text) : readSingleQuoted(text);
     if (quoted === DECLINE) return DECLINE;
-    const after = text.slice(quoted.end);
-    if (!isTrailingSpaceOrComment(after)) return DECLINE;
-    return quoted.value;
+    return isTrailingSpaceOrComment(text, quoted.end) ? quoted.value : DECLINE;
   }
   return readPlain(text, inFlow);
 }
 
-function isTrailingSpaceOrComment(after: string): boolean {
-  if (after.trim() === '') return true;
-  return /^ +#/.test(after);
+/** Nothing but spaces after `from`, or spaces and then a comment. */
+function isTrailingSpaceOrComment(text: string, from: number): boolean {
+  let index = from;
+  while (index < text.length && text.charCodeAt(index) === SPACE) index += 1;
+  return index === text.length || (index > from && text.charCodeAt(index) === HASH);
 }
 
 function readPlain(text: string, inFlow: boolean): Scalar | typeof DECLINE {
-  if (!PLAIN_START.test(text)) return DECLINE;
-  if (text.includes(': ') || text.endsWith(':') || text.includes(' #')) return DECLINE;
-  if (inFlow && /[[\]{},#:]/.test(text)) return DECLINE;
-  if (NULLS.has(text)) return null;
-  if (TRUES.has(text)) return true;
-  if (FALSES.has(text)) return false;
-  if (OTHER_NUMBER.test(text)) return DECLINE;
-  if (DECIMAL.test(text)) return Number(text);
+  const first = text.charCodeAt(0);
+  const startsWithLetter = isLetter(first) || first === 95;
+  if (!startsWithLetter && !PLAIN_START.test(text)) return DECLINE;
+  if (text.includes(': ') || text.charCodeAt(text.length - 1) === COLON || text.includes(' #')) return DECLINE;
+  if (inFlow && FLOW_SPECIAL.test(text)) return DECLINE;
+  if (text.length <= 5) {
+    if (NULLS.has(text)) return null;
+    if (TRUES.has(text)) return true;
+    if (FALSES.has(text)) return false;
+  }
+  // Numbers start with a digit, a sign or a dot; a letter rules them out without a regex.
+  if (!startsWithLetter) {
+    if (OTHER_NUMBER.test(text)) return DECLINE;
+    if (DECIMAL.test(text)) return Number(text);
+  }
   return text;
 }
 
 const SIMPLE_ESCAPES: Readonly<Record<string, string>> = { '\\': '\\', '"': '"', '/': '/', n: '\n', t: '\t', r: '\r' };
 
 function readDoubleQuoted(text: string): { value: string; end: number } | typeof DECLINE {
+  const close = text.indexOf('"', 1);
+  if (close === -1) return DECLINE;
+  const backslash = text.indexOf('\\', 1);
+  // The common case: no escapes before the closing quote.
+  if (backslash === -1 || backslash > close) return { value: text.slice(1, close), end: close + 1 };
   let value = '';
   for (let index = 1; index < text.length; index += 1) {
     const char = text[index] as string;
@@ -159,19 +192,15 @@ function readDoubleQuoted(text: string): { value: string; end: number } | typeof
 
 function readSingleQuoted(text: string): { value: string; end: number } | typeof DECLINE {
   let value = '';
-  for (let index = 1; index < text.length; index += 1) {
-    const char = text[index] as string;
-    if (char === "'") {
-      if (text[index + 1] === "'") {
-        value += "'";
-        index += 1;
-        continue;
-      }
-      return { value, end: index + 1 };
-    }
-    value += char;
+  let from = 1;
+  for (;;) {
+    const quote = text.indexOf("'", from);
+    if (quote === -1) return DECLINE;
+    value += text.slice(from, quote);
+    if (text.charCodeAt(quote + 1) !== 39) return { value, end: quote + 1 };
+    value += "'";
+    from = quote + 2;
   }
-  return DECLINE;
 }
 
 /** `[a, "b", 'c']` on one line, optionally followed by a comment; nothing nested. */
@@ -179,19 +208,20 @@ function readInlineList(text: string): Scalar[] | typeof DECLINE {
   const items: Scalar[] = [];
   let index = 1;
   for (;;) {
-    while (text[index] === ' ') index += 1;
-    const char = text[index];
-    if (char === undefined) return DECLINE;
-    if (char === ']') break;
+    while (text.charCodeAt(index) === SPACE) index += 1;
+    if (index >= text.length) return DECLINE;
+    const code = text.charCodeAt(index);
+    if (code === 93 /* ] */) break;
     let value: Scalar | typeof DECLINE;
-    if (char === '"' || char === "'") {
-      const quoted = char === '"' ? readDoubleQuoted(text.slice(index)) : readSingleQuoted(text.slice(index));
+    if (code === 34 || code === 39) {
+      const rest = text.slice(index);
+      const quoted = code === 34 ? readDoubleQuoted(rest) : readSingleQuoted(rest);
       if (quoted === DECLINE) return DECLINE;
       value = quoted.value;
       index += quoted.end;
     } else {
       let end = index;
-      while (end < text.length && text[end] !== ',' && text[end] !== ']') end += 1;
+      while (end < text.length && text.charCodeAt(end) !== 44 && text.charCodeAt(end) !== 93) end += 1;
       const plain = text.slice(index, end).trimEnd();
       if (plain === '') return DECLINE;
       value = readPlain(plain, true);
@@ -199,14 +229,22 @@ function readInlineList(text: string): Scalar[] | typeof DECLINE {
     }
     if (value === DECLINE) return DECLINE;
     items.push(value);
-    while (text[index] === ' ') index += 1;
-    if (text[index] === ',') {
+    while (text.charCodeAt(index) === SPACE) index += 1;
+    const separator = text.charCodeAt(index);
+    if (separator === 44 /* , */) {
       index += 1;
       continue;
     }
-    if (text[index] === ']') break;
+    if (separator === 93) break;
     return DECLINE;
   }
-  const after = text.slice(index + 1);
-  return isTrailingSpaceOrComment(after) ? items : DECLINE;
+  return isTrailingSpaceOrComment(text, index + 1) ? items : DECLINE;
+}
+
+function isLetter(code: number): boolean {
+  return (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
+}
+
+function isDigit(code: number): boolean {
+  return code >= 48 && code <= 57;
 }

@@ -1,5 +1,6 @@
 import { parseDocument } from 'yaml';
 import { CONTEXT_TYPES, IMPORTANCE_TIERS, type ContextType, type ImportanceTier, type MemoryMetadata } from './memory-file.js';
+import { detachedString } from './detached-string.js';
 import { parseSimpleFrontMatter, type FrontMatterFields } from './front-matter-lines.js';
 
 /** The tier a memory gets when its front matter names none, or one opsheal does not know. */
@@ -7,10 +8,10 @@ export const DEFAULT_IMPORTANCE_TIER: ImportanceTier = 'normal';
 /** The context type a memory gets when its front matter names none, or one opsheal does not know. */
 export const DEFAULT_CONTEXT_TYPE: ContextType = 'general';
 
-/** A file's front matter lines and where its body starts. */
+/** A file's front matter and where its body starts. */
 export interface FrontMatterSplit {
-  /** The lines between the fences, or `undefined` when the file has no front matter. */
-  readonly lines: readonly string[] | undefined;
+  /** The text between the fences (no final newline), or `undefined` when the file has none. */
+  readonly block: string | undefined;
   /** Offset in the text (BOM dropped) where the body starts: after the closing fence, or 0. */
   readonly bodyStart: number;
 }
@@ -22,18 +23,19 @@ export interface FrontMatterSplit {
 export function splitFrontMatter(text: string): FrontMatterSplit {
   const source = withoutBom(text);
   const firstEnd = lineEnd(source, 0);
-  if (!isFence(source, 0, firstEnd)) return { lines: undefined, bodyStart: 0 };
-  const lines: string[] = [];
-  let start = firstEnd + 1;
+  if (!isFence(source, 0, firstEnd)) return { block: undefined, bodyStart: 0 };
+  const blockStart = firstEnd + 1;
+  let start = blockStart;
   while (start <= source.length) {
     const end = lineEnd(source, start);
-    if (isFence(source, start, end)) return { lines, bodyStart: Math.min(end + 1, source.length) };
-    lines.push(source.slice(start, end));
+    if (isFence(source, start, end)) {
+      return { block: source.slice(blockStart, Math.max(blockStart, start - 1)), bodyStart: Math.min(end + 1, source.length) };
+    }
     if (end >= source.length) break;
     start = end + 1;
   }
   // No closing fence: the opening `---` was a thematic break, not front matter.
-  return { lines: undefined, bodyStart: 0 };
+  return { block: undefined, bodyStart: 0 };
 }
 
 /**
@@ -41,18 +43,18 @@ export function splitFrontMatter(text: string): FrontMatterSplit {
  * package for anything else. Invalid YAML, or YAML that is not a mapping, gives `undefined` (the
  * file is treated as having no front matter); never throws.
  */
-export function parseFrontMatterFields(lines: readonly string[]): FrontMatterFields | undefined {
-  return parseSimpleFrontMatter(lines) ?? parseFrontMatterWithYaml(lines);
+export function parseFrontMatterFields(block: string): FrontMatterFields | undefined {
+  return parseSimpleFrontMatter(block) ?? parseFrontMatterWithYaml(block);
 }
 
 /** The `yaml` package's reading of a front matter block; `undefined` when invalid or not a mapping. */
-export function parseFrontMatterWithYaml(lines: readonly string[]): FrontMatterFields | undefined {
+export function parseFrontMatterWithYaml(block: string | readonly string[]): FrontMatterFields | undefined {
   try {
     // parseDocument, not parse: it reports errors instead of throwing and logging them.
-    const document = parseDocument(lines.join('\n'), { prettyErrors: false });
+    const document = parseDocument(typeof block === 'string' ? block : block.join('\n'), { prettyErrors: false });
     if (document.errors.length > 0) return undefined;
     const value: unknown = document.toJS({ maxAliasCount: 100 });
-    if (value === null || value === undefined) return Object.create(null) as FrontMatterFields;
+    if (value === null || value === undefined) return {};
     if (typeof value !== 'object' || Array.isArray(value) || value instanceof Map || value instanceof Set) return undefined;
     return value as FrontMatterFields;
   } catch {
@@ -68,9 +70,8 @@ export function parseFrontMatterWithYaml(lines: readonly string[]): FrontMatterF
  */
 export function parseMemoryMetadata(text: string, fileName: string): MemoryMetadata {
   const split = splitFrontMatter(text);
-  const fields = split.lines === undefined ? undefined : parseFrontMatterFields(split.lines);
-  const source = withoutBom(text);
-  const title = textField(fields?.title) ?? firstHeading(source, split.bodyStart) ?? titleFromFileName(fileName);
+  const fields = split.block === undefined ? undefined : parseFrontMatterFields(split.block);
+  const title = textField(fields?.title) ?? firstHeading(withoutBom(text), split.bodyStart) ?? titleFromFileName(fileName);
   return {
     title,
     triggerPhrases: phrasesField(fields?.trigger_phrases),
@@ -102,7 +103,7 @@ function isFence(text: string, start: number, end: number): boolean {
 function textField(value: unknown): string | undefined {
   if (typeof value === 'string') {
     const trimmed = value.trim();
-    return trimmed === '' ? undefined : trimmed;
+    return trimmed === '' ? undefined : detachedString(trimmed);
   }
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
   return undefined;
@@ -140,7 +141,7 @@ function firstHeading(text: string, from: number): string | undefined {
     } else if (fence === undefined) {
       const heading = /^ {0,3}# +(.*?)(?:[ \t]+#+)?[ \t]*$/.exec(line);
       const title = heading?.[1]?.trim();
-      if (title !== undefined && title !== '') return title;
+      if (title !== undefined && title !== '') return detachedString(title);
     }
     start = end + 1;
   }
@@ -149,5 +150,5 @@ function firstHeading(text: string, from: number): string | undefined {
 
 function titleFromFileName(fileName: string): string {
   const base = fileName.slice(Math.max(fileName.lastIndexOf('/'), fileName.lastIndexOf('\\')) + 1);
-  return base.toLowerCase().endsWith('.md') ? base.slice(0, -3) : base;
+  return detachedString(base.toLowerCase().endsWith('.md') ? base.slice(0, -3) : base);
 }

@@ -138,7 +138,7 @@ class SampleWriter {
   constructor(
     db: Database.Database,
     private readonly random: SeededRandom,
-    private readonly vectorsLoaded: boolean,
+    vectorsLoaded: boolean,
     private readonly nowMs: number,
     private readonly specsRoot: string,
     private readonly options: GenerateWorkspaceOptions,

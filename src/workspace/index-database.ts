@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { toDatabaseUnusableError } from './database-unusable-error.js';
 
 export { DatabaseUnusableError, classifySqliteError, type SqliteErrorClass } from './database-unusable-error.js';
@@ -41,7 +42,7 @@ export function openIndexDatabase(path: string, options: OpenIndexDatabaseOption
   const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
   let db: IndexDatabase;
   try {
-    db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: true, timeout: busyTimeoutMs });
+    db = connect(path, options.readonly ?? false, busyTimeoutMs);
   } catch (error) {
     throw toDatabaseUnusableError(error, path);
   }
@@ -61,5 +62,37 @@ export function openIndexDatabase(path: string, options: OpenIndexDatabaseOption
   } catch (error) {
     const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
     return { db, vectors: 'unavailable', vectorNote: `vectors not checked: sqlite-vec did not load (${reason})` };
+  }
+}
+
+/**
+ * Opens the connection. A read-only connection that is the last to close a WAL database leaves its
+ * `-wal` and `-shm` files behind, so a "read-only" check would add two files to a quiet workspace.
+ * When the database is in WAL mode and no `-wal` file exists (nobody else has it open), reads go
+ * through a read-write connection instead, which opsheal never writes with and which removes both
+ * files on close; the database file itself is not written. Where that cannot open (a read-only
+ * file), it falls back to a read-only connection.
+ */
+function connect(path: string, readonly: boolean, busyTimeoutMs: number): IndexDatabase {
+  const open = (asReadonly: boolean): IndexDatabase => new Database(path, { readonly: asReadonly, fileMustExist: true, timeout: busyTimeoutMs });
+  if (!readonly || existsSync(`${path}-wal`) || !inWalMode(path)) return open(readonly);
+  try {
+    return open(false);
+  } catch {
+    return open(true);
+  }
+}
+
+/** Whether the database file's header says WAL (file format read and write versions 2). */
+function inWalMode(path: string): boolean {
+  let descriptor: number | undefined;
+  try {
+    descriptor = openSync(path, 'r');
+    const header = Buffer.alloc(20);
+    return readSync(descriptor, header, 0, 20, 0) === 20 && header[18] === 2 && header[19] === 2;
+  } catch {
+    return false;
+  } finally {
+    if (descriptor !== undefined) closeSync(descriptor);
   }
 }

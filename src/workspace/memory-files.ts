@@ -1,5 +1,6 @@
 import { readdirSync, realpathSync, statSync, type Dirent } from 'node:fs';
 import { join, relative, sep } from 'node:path';
+import { detachedString } from './detached-string.js';
 import type { MemoryFileRecord, UnreadableMemoryFile } from './memory-file.js';
 import {
   readMemoryFile,
@@ -69,9 +70,10 @@ export function* walkMemoryFiles(paths: WorkspacePaths): Generator<MemoryFileRea
  * Lists the memory files under the specs root without reading them (a cache can stat each one and
  * re-read only what changed), in a deterministic order that is not sorted by path. Symbolic links
  * are followed only when they lead inside the workspace (or the specs root) and to a folder not
- * already walked; the others come
- * back as unreadable (`symlink-outside-workspace`, `symlink-loop`, `symlink-duplicate`,
- * `broken-symlink`), as do folders that cannot be listed (`permission-denied`, `unreadable`).
+ * already walked; the others come back as unreadable (`symlink-outside-workspace`, `symlink-loop`,
+ * `symlink-duplicate`, `broken-symlink`: links standing for a memory file or leading to a folder),
+ * as do folders that cannot be listed (`permission-denied`, `unreadable`: the relativePath is then
+ * the folder's, and the memories inside it are unknown, not gone).
  * Real folders are walked before linked ones, so a file reached both ways keeps its real path.
  * A missing specs root yields nothing.
  */
@@ -142,9 +144,10 @@ export function* listMemoryFiles(paths: WorkspacePaths): Generator<MemoryFileLis
 }
 
 function candidateAt(paths: WorkspacePaths, absolutePath: string): MemoryFileListing {
-  const relativePath = workspaceRelative(paths, absolutePath);
+  // Detached: path.relative returns a view into a longer path, which a record would keep alive.
+  const relativePath = detachedString(workspaceRelative(paths, absolutePath));
   // Candidates are chosen by the same rule, so the fallback only guards against a change of rule.
-  const specFolder = specFolderOf(toSlashes(relative(paths.specsRoot, absolutePath))) ?? '';
+  const specFolder = detachedString(specFolderOf(toSlashes(relative(paths.specsRoot, absolutePath))) ?? '');
   return { kind: 'location', location: { absolutePath, relativePath, specFolder } };
 }
 

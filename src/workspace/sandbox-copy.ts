@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { cpSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname, isAbsolute, relative, sep } from 'node:path';
 import type { OpshealConfig } from '../config/opsheal-config.js';
+import { openIndexDatabase } from './index-database.js';
 import { workspacePaths, type WorkspacePaths } from './workspace-paths.js';
 
 /** Where the sandbox keeps its copy of the index database. */
@@ -46,7 +47,7 @@ export async function copyWorkspaceToSandbox(source: WorkspacePaths, config: Ops
     cpSync(from, to, { recursive: true, verbatimSymlinks: true, preserveTimestamps: true });
   }
   if (existsSync(source.db)) {
-    const original = new Database(source.db, { readonly: true, fileMustExist: true, timeout: 5000 });
+    const { db: original } = openIndexDatabase(source.db, { readonly: true });
     try {
       await original.backup(sandbox.db);
     } finally {

@@ -1,6 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { detectPathStyle, locateRowPath } from '../../src/live/memory-path.js';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { detectPathStyle, locateRowPath, newRowPaths, storedPath } from '../../src/live/memory-path.js';
 
 const ROOT = '/work/ws';
 
@@ -33,6 +36,21 @@ describe('locateRowPath', () => {
     expect(locateRowPath('..archive/specs/001-a/memory/x.md', ROOT)).toEqual({ kind: 'inside', relativePath: '..archive/specs/001-a/memory/x.md' });
   });
 
+  it('reads an absolute path under the workspace\'s real path as inside when the workspace is named through a symlink', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'opsheal-path-'));
+    try {
+      mkdirSync(join(dir, 'real'));
+      symlinkSync(join(dir, 'real'), join(dir, 'link'), 'dir');
+      const real = realpathSync(join(dir, 'real'));
+      expect(locateRowPath(`${real}/specs/001-a/memory/x.md`, join(dir, 'link'))).toEqual({ kind: 'inside', relativePath: 'specs/001-a/memory/x.md' });
+      expect(locateRowPath(`${join(dir, 'link')}/specs/001-a/memory/x.md`, join(dir, 'link'))).toEqual({ kind: 'inside', relativePath: 'specs/001-a/memory/x.md' });
+      expect(newRowPaths([`${real}/specs/a/memory/x.md`], join(dir, 'link'))).toEqual({ style: 'absolute', root: real });
+      expect(locateRowPath(`${dir}/other/specs/x.md`, join(dir, 'link'))).toEqual({ kind: 'foreign' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('gives the same relative path for the absolute and the relative form of any path inside (property)', () => {
     const segment = fc.stringMatching(/^[A-Za-z0-9._-]{1,10}$/).filter((name) => name !== '.' && name !== '..');
     fc.assert(
@@ -62,5 +80,13 @@ describe('detectPathStyle', () => {
 
   it('is relative when every row is foreign', () => {
     expect(detectPathStyle(['/elsewhere/specs/a/memory/x.md'], ROOT)).toBe('relative');
+  });
+});
+
+describe('newRowPaths and storedPath', () => {
+  it('writes new rows relative, or absolute under the root the table\'s first inside row uses', () => {
+    expect(storedPath('specs/a/memory/n.md', newRowPaths(['specs/a/memory/x.md'], ROOT))).toBe('specs/a/memory/n.md');
+    expect(storedPath('specs/a/memory/n.md', newRowPaths(['/elsewhere/x.md', `${ROOT}/specs/a/memory/x.md`], ROOT))).toBe(`${ROOT}/specs/a/memory/n.md`);
+    expect(storedPath('specs/a/memory/n.md', newRowPaths([], ROOT))).toBe('specs/a/memory/n.md');
   });
 });

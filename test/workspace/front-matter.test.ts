@@ -106,7 +106,7 @@ describe('parseMemoryMetadata', () => {
 
   it('reads no front matter when the opening fence is never closed', () => {
     const text = '---\ntitle: Never closed\n# Heading after\n';
-    expect(splitFrontMatter(text).lines).toBeUndefined();
+    expect(splitFrontMatter(text).block).toBeUndefined();
     expect(parseMemoryMetadata(text, 'x.md').title).toBe('Heading after');
   });
 

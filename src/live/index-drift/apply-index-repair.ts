@@ -5,12 +5,13 @@ import { appendLedgerEntries } from '../../workspace/ledger-append.js';
 import type { NewLedgerEntry } from '../../workspace/ledger-entry.js';
 import { deletionHash } from '../ledger-hashes.js';
 import { repairLedgerEntry, type RepairOrigin } from '../ledger-record.js';
-import type { PathStyle } from '../memory-path.js';
+import { storedPath, type NewRowPaths } from '../memory-path.js';
 import type { IndexRepairOperation } from './plan-index-repair.js';
 
 export interface IndexRepairSettings {
   readonly workspaceRoot: string;
-  readonly pathStyle: PathStyle;
+  /** How new rows store their file_path: the form the table already uses. */
+  readonly newRowPaths: NewRowPaths;
   /** ISO-8601 with milliseconds, for updated_at, created_at and the ledger. */
   readonly timestamp: string;
   /** Whether `vec_memories` can be written (sqlite-vec loaded and the table exists). */
@@ -36,10 +37,11 @@ export function applyIndexRepair(db: Database, operations: readonly IndexRepairO
   const { timestamp, origin } = settings;
   const entries: NewLedgerEntry[] = [];
   const insertRow = db.prepare(
-    `INSERT INTO memory_index (spec_folder, file_path, anchor_id, title, trigger_phrases, importance_tier, context_type,
+    `INSERT INTO memory_index (id, spec_folder, file_path, anchor_id, title, trigger_phrases, importance_tier, context_type,
        session_id, content_hash, file_mtime_ms, embedding_status, created_at, updated_at)
-     VALUES (?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
+     VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
   );
+  let nextId: number | undefined;
   const refreshRow = db.prepare(
     `UPDATE memory_index SET title = ?, trigger_phrases = ?, importance_tier = ?, context_type = ?, content_hash = ?,
        file_mtime_ms = ?, embedding_status = 'pending', updated_at = ? WHERE id = ?`,
@@ -56,12 +58,12 @@ export function applyIndexRepair(db: Database, operations: readonly IndexRepairO
     switch (operation.op) {
       case 'insert-row': {
         const { file } = operation;
-        const filePath = settings.pathStyle === 'absolute' ? join(settings.workspaceRoot, file.relativePath) : file.relativePath;
+        const filePath = storedPath(file.relativePath, settings.newRowPaths);
         const meta = file.metadata;
-        const id = Number(
-          insertRow.run(file.specFolder, filePath, meta.title, JSON.stringify(meta.triggerPhrases), meta.importanceTier, meta.contextType,
-            meta.sessionId, file.contentHash, Math.round(file.mtimeMs), timestamp, timestamp).lastInsertRowid,
-        );
+        nextId ??= firstUnusedId(db, settings.vectorsWritable);
+        const id = nextId++;
+        insertRow.run(id, file.specFolder, filePath, meta.title, JSON.stringify(meta.triggerPhrases), meta.importanceTier, meta.contextType,
+          meta.sessionId, file.contentHash, Math.round(file.mtimeMs), timestamp, timestamp);
         counts.inserted++;
         entries.push(repairLedgerEntry(origin, 'missing', {
           mutationType: 'create', memoryId: id, priorHash: null, newHash: file.contentHash, sessionId: meta.sessionId,
@@ -120,4 +122,19 @@ export function applyIndexRepair(db: Database, operations: readonly IndexRepairO
   }
   counts.ledger_appended = appendLedgerEntries(db, entries, timestamp).length;
   return counts;
+}
+
+/**
+ * The id a new row takes: above every row, every memory the ledger has ever linked and every vector.
+ * SQLite would hand out max(id) + 1, which is the id of a deleted top row: the new memory would
+ * inherit its ledger history, and an unrecorded deletion of the old one would vanish from view.
+ */
+function firstUnusedId(db: Database, vectorsWritable: boolean): number {
+  const topRow = (db.prepare('SELECT max(id) AS top FROM memory_index').get() as { top: number | null }).top ?? 0;
+  const topLinked = (db.prepare(
+    `SELECT max(CAST(linked.value AS INTEGER)) AS top FROM mutation_ledger, json_each(mutation_ledger.linked_memory_ids) AS linked
+     WHERE json_valid(mutation_ledger.linked_memory_ids) AND json_type(mutation_ledger.linked_memory_ids) = 'array'`,
+  ).get() as { top: number | null }).top ?? 0;
+  const topVector = vectorsWritable ? Number((db.prepare('SELECT max(rowid) AS top FROM vec_memories').get() as { top: number | bigint | null }).top ?? 0) : 0;
+  return Math.max(topRow, topLinked, topVector) + 1;
 }

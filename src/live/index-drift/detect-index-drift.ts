@@ -18,7 +18,10 @@ export function detectIndexDrift(state: IndexDriftState): IndexDriftFindings {
   const filesByPath = new Map(state.files.map((file) => [file.relativePath, file]));
   // A file that exists but cannot be read is not gone: its row must not look orphaned, and no
   // repair can index it, so it is reported for a person instead.
+  // An unreadable entry may be a whole folder that could not be listed: its files are not gone either.
   const unreadablePaths = new Set(state.unreadable.map((file) => file.relativePath));
+  const unreadableFolders = state.unreadable.map((file) => `${file.relativePath}/`);
+  const isUnreadable = (path: string): boolean => unreadablePaths.has(path) || unreadableFolders.some((folder) => path.startsWith(folder));
   const rowPaths = new Set<string>();
   const missing: Finding[] = [];
   const orphaned: Finding[] = [];
@@ -36,7 +39,7 @@ export function detectIndexDrift(state: IndexDriftState): IndexDriftFindings {
       continue;
     }
     rowPaths.add(location.relativePath);
-    if (unreadablePaths.has(location.relativePath)) continue;
+    if (isUnreadable(location.relativePath)) continue;
     const file = filesByPath.get(location.relativePath);
     if (file === undefined) {
       orphaned.push({ kind: 'orphaned', memoryId: row.id, path: location.relativePath });

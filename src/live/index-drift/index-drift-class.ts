@@ -6,7 +6,7 @@ import { escalationItems, nonZeroCounts } from '../escalation-items.js';
 import { openIndex, withIndexDatabase } from '../index-database-session.js';
 import type { CheckReport, LiveClass, LiveContext } from '../live-class.js';
 import { repairTimestamp, repairUnderLock } from '../locked-repair.js';
-import { detectPathStyle } from '../memory-path.js';
+import { newRowPaths } from '../memory-path.js';
 import { guarded } from '../step-errors.js';
 import { applyIndexRepair } from './apply-index-repair.js';
 import { detectIndexDrift } from './detect-index-drift.js';
@@ -54,7 +54,7 @@ export const indexDriftClass: LiveClass = {
           plan: (db) => planFromDatabase(context, db),
           apply: (db, operations) => applyIndexRepair(db, operations, {
             workspaceRoot: context.paths.root,
-            pathStyle: detectPathStyle(storedPaths(db), context.paths.root),
+            newRowPaths: newRowPaths(storedPaths(db), context.paths.root),
             timestamp: repairTimestamp(context),
             vectorsWritable: vectorsWritable(db),
             origin: { failureClass: CLASS, step: failureClassStep(CLASS, 'repair').name },
@@ -105,7 +105,7 @@ function vectorsWritable(db: Database): boolean {
   }
 }
 
-/** The stored file paths by id, read lazily: the path style needs only the first row inside the workspace. */
+/** The stored file paths by id, read lazily: the path form needs only the first row inside the workspace. */
 function* storedPaths(db: Database): Generator<string> {
   for (const row of db.prepare('SELECT file_path FROM memory_index ORDER BY id').raw(true).iterate() as IterableIterator<unknown[]>) {
     yield String(row[0]);

@@ -77,9 +77,10 @@ export async function injectIndexDrift(context: LiveContext, request: InjectionR
           }
           const { top } = db.prepare('SELECT max(id) AS top FROM memory_index').get() as { top: number | null };
           const insert = db.prepare('INSERT INTO vec_memories(rowid, embedding) VALUES (?, ?)');
+          const dimensions = vectorDimensions(db);
           for (let n = 1; n <= request.count; n++) {
             const id = (top ?? 0) + 100_000 + n;
-            const vector = new Float32Array(SAMPLE_VECTOR_DIMENSIONS).map(() => random.next());
+            const vector = new Float32Array(dimensions).map(() => random.next());
             insert.run(BigInt(id), Buffer.from(vector.buffer));
             injected.push({ kind: 'orphaned-vector', memoryId: id });
           }
@@ -109,6 +110,16 @@ function unindexedMemory(sessionId: string | null, n: number): string {
     'Written by opsheal inject: a memory file the index has never seen.',
     '',
   ].join('\n');
+}
+
+/**
+ * The width of `vec_memories`' embedding column, from its DDL (`embedding float[768]`): the real
+ * server's is set by its embedding provider, the sample's is {@link SAMPLE_VECTOR_DIMENSIONS}.
+ */
+function vectorDimensions(db: Database): number {
+  const row = db.prepare(`SELECT sql FROM sqlite_master WHERE name = 'vec_memories'`).get() as { sql: string | null } | undefined;
+  const match = /\bfloat\s*\[\s*(\d+)\s*\]/i.exec(row?.sql ?? '');
+  return match?.[1] !== undefined ? Number(match[1]) : SAMPLE_VECTOR_DIMENSIONS;
 }
 
 function requireTable(db: Database, name: string, kind: string): void {

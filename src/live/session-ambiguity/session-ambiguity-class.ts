@@ -5,7 +5,7 @@ import { readIndexRows } from '../../workspace/index-reads.js';
 import { appendLedgerEntries } from '../../workspace/ledger-append.js';
 import type { NewLedgerEntry } from '../../workspace/ledger-entry.js';
 import { countByKind } from '../compare.js';
-import { ESCALATION_ITEM_CAP, nonZeroCounts } from '../escalation-items.js';
+import { escalationItems, nonZeroCounts } from '../escalation-items.js';
 import { openIndex, withIndexDatabase } from '../index-database-session.js';
 import type { CheckReport, LiveClass, LiveContext } from '../live-class.js';
 import { repairTimestamp, repairUnderLock } from '../locked-repair.js';
@@ -13,7 +13,7 @@ import { repairLedgerEntry } from '../ledger-record.js';
 import { guarded } from '../step-errors.js';
 import { detectSessionAmbiguity, SESSION_AMBIGUITY_KINDS, type MisrouteFinding, type SessionAmbiguityResult } from './detect-session-ambiguity.js';
 import { injectSessionAmbiguity, SESSION_AMBIGUITY_FAULTS } from './inject-session-ambiguity.js';
-import { measureSessionLookups, SESSION_INDEX_DDL, SESSION_INDEX_NAME, type LookupLatency } from './session-lookup-latency.js';
+import { measureSessionLookups, SESSION_INDEX_DDL, SESSION_INDEX_NAME, sessionLookupIndexed, type LookupLatency } from './session-lookup-latency.js';
 
 const CLASS = 'session-ambiguity';
 const ORIGIN = { failureClass: CLASS, step: failureClassStep(CLASS, 'repair').name };
@@ -107,8 +107,7 @@ function planRouting(db: Database, result: SessionAmbiguityResult): RoutingOpera
     const row = hashes.get(finding.memoryId) as { content_hash: string | null } | undefined;
     if (row !== undefined) operations.push({ op: 'reroute', finding, contentHash: row.content_hash });
   }
-  const indexed = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'index' AND tbl_name = 'memory_index' AND sql LIKE '%session_id%'`).get();
-  if (indexed === undefined) operations.push({ op: 'index-sessions' });
+  if (!sessionLookupIndexed(db)) operations.push({ op: 'index-sessions' });
   return operations;
 }
 
@@ -154,17 +153,15 @@ function sampledSessions(context: LiveContext, db: Database): string[] {
 }
 
 function escalationExtras(result: SessionAmbiguityResult, ambiguous: readonly MisrouteFinding[], latency: LookupLatency, context: LiveContext): Record<string, unknown> {
+  const sessions = ambiguous.map((finding) => ({ session_id: finding.subject, folders: (finding.detail ?? '').replace(/^folders: /, '').split(', ') }));
+  const { decision, ...items } = escalationItems(DECISION, sessions);
   return {
-    decision: DECISION,
+    decision,
     misroute_rate: rate(result.misrouteRate),
     threshold: context.config.thresholds.misrouteRate,
     lookup_p95_ms: Number(latency.p95Ms.toFixed(3)),
     lookup_budget_ms: context.config.thresholds.lookupP95Ms,
-    items: ambiguous.slice(0, ESCALATION_ITEM_CAP).map((finding) => ({
-      session_id: finding.subject,
-      folders: (finding.detail ?? '').replace(/^folders: /, '').split(', '),
-    })),
-    items_total: ambiguous.length,
+    ...items,
   };
 }
 

@@ -1,21 +1,15 @@
 import type { EscalationExtras } from '../../core/step-outcome.js';
+import { escalationItems } from '../escalation-items.js';
 import type { Finding } from '../live-class.js';
 import { DOCS_DRIFT_KINDS } from './telemetry-finding-kinds.js';
 import type { TelemetryLabels } from './telemetry-files.js';
-
-/** How many items an escalation payload lists; `items_total` says how many there were. */
-export const ESCALATION_ITEM_CAP = 20;
 
 /**
  * The fields a telemetry escalation adds after the contract's: `decision` (one sentence saying what
  * a person must decide), `items` (the first 20 findings as objects) and `items_total`.
  */
 export function escalationExtras(findings: readonly Finding[], labels: TelemetryLabels): EscalationExtras {
-  return {
-    decision: decisionSentence(findings, labels),
-    items: findings.slice(0, ESCALATION_ITEM_CAP).map(escalationItem),
-    items_total: findings.length,
-  };
+  return escalationItems(decisionSentence(findings, labels), findings.map(escalationItem));
 }
 
 /** One finding as a payload item: kind, subject, detail, without the file path every item shares. */

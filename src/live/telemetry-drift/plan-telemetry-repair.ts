@@ -1,7 +1,7 @@
 import type { PlannedChange, RepairPlanReport } from '../live-class.js';
 import type { TelemetryAnalysis } from './analyze-telemetry.js';
 import { telemetryCheckReport } from './check-telemetry.js';
-import { DOCS_DRIFT_KINDS, NEEDS_DECISION_KINDS, nonZeroCounts } from './telemetry-finding-kinds.js';
+import { DOCS_DRIFT_KINDS, NEEDS_DECISION_KINDS, foundCounts } from './telemetry-finding-kinds.js';
 import type { TelemetryLabels } from './telemetry-files.js';
 
 /**
@@ -12,7 +12,7 @@ export function planTelemetryRepair(analysis: TelemetryAnalysis, labels: Telemet
   const drift = analysis.findings.filter((finding) => DOCS_DRIFT_KINDS.has(finding.kind));
   const changes: PlannedChange[] = [];
   if (analysis.schema !== undefined && analysis.section !== undefined && drift.length > 0) {
-    const fixes = Object.entries(nonZeroCounts(drift)).map(([kind, count]) => `${kind}=${count}`).join(' ');
+    const fixes = Object.entries(foundCounts(drift)).map(([kind, count]) => `${kind}=${count}`).join(' ');
     changes.push({
       action: 'rewrite-docs-section',
       path: labels.docs,

@@ -8,7 +8,7 @@ import { analyzeTelemetry, type TelemetryAnalysis } from './analyze-telemetry.js
 import { inspectTelemetry } from './check-telemetry.js';
 import { escalationExtras } from './escalation-items.js';
 import { regenerateDocs } from './regenerate-docs.js';
-import { DOCS_DRIFT_KINDS, NEEDS_DECISION_KINDS, nonZeroCounts } from './telemetry-finding-kinds.js';
+import { DOCS_DRIFT_KINDS, NEEDS_DECISION_KINDS, foundCounts } from './telemetry-finding-kinds.js';
 import { isTransientFileError, readIfPresent, readTelemetryFiles, telemetryLabels, type TelemetryLabels } from './telemetry-files.js';
 
 /**
@@ -35,7 +35,7 @@ async function detectStep(context: LiveContext): Promise<StepOutcome> {
     };
     return { kind: 'success', nothingFound: true, details: measured, extras: { schema_version: analysis.schema.version, ...measured } };
   }
-  return succeeded(nonZeroCounts(analysis.findings));
+  return succeeded(foundCounts(analysis.findings));
 }
 
 async function repairStep(context: LiveContext): Promise<StepOutcome> {
@@ -66,7 +66,7 @@ async function verifyStep(context: LiveContext): Promise<StepOutcome> {
   const { analysis, labels } = await inspectTelemetry(context.paths);
   if (analysis.schema === undefined) return schemaFailure(analysis, labels);
   if (analysis.findings.length > 0) {
-    const counts = nonZeroCounts(analysis.findings);
+    const counts = foundCounts(analysis.findings);
     const summary = Object.entries(counts).map(([kind, count]) => `${kind}=${count}`).join(' ');
     return retryableFailure(`release gate failed: ${summary}`, counts, escalationExtras(analysis.findings, labels));
   }
@@ -76,7 +76,7 @@ async function verifyStep(context: LiveContext): Promise<StepOutcome> {
 /** A missing or invalid schema: no retry mends it, a person must. */
 function schemaFailure(analysis: TelemetryAnalysis, labels: TelemetryLabels): StepOutcome {
   const problem = analysis.findings[0]?.detail ?? 'unreadable';
-  return nonRetryableFailure(`${labels.schema}: ${problem}`, nonZeroCounts(analysis.findings), escalationExtras(analysis.findings, labels));
+  return nonRetryableFailure(`${labels.schema}: ${problem}`, foundCounts(analysis.findings), escalationExtras(analysis.findings, labels));
 }
 
 /** Turns what a step throws into an outcome: transient file errors are retryable, the rest are not. */

@@ -1,3 +1,5 @@
+import { countByKind } from '../compare.js';
+import { nonZeroCounts } from '../escalation-items.js';
 import type { Finding } from '../live-class.js';
 
 /**
@@ -47,15 +49,11 @@ export const NEEDS_DECISION_KINDS: ReadonlySet<string> = new Set<TelemetryFindin
 ]);
 
 /** Every kind with its count, zero included, in print order. */
-export function countTelemetryFindings(findings: readonly Finding[]): Record<TelemetryFindingKind, number> {
-  const counts = Object.fromEntries(TELEMETRY_FINDING_KINDS.map((kind) => [kind, 0])) as Record<TelemetryFindingKind, number>;
-  for (const finding of findings) {
-    if (finding.kind in counts) counts[finding.kind as TelemetryFindingKind] += 1;
-  }
-  return counts;
+export function countTelemetryFindings(findings: readonly Finding[]): Record<string, number> {
+  return countByKind(TELEMETRY_FINDING_KINDS, findings);
 }
 
 /** Only the kinds that were found, in print order: the `key=value` details of an OK or WARN line. */
-export function nonZeroCounts(findings: readonly Finding[]): Record<string, number> {
-  return Object.fromEntries(Object.entries(countTelemetryFindings(findings)).filter(([, count]) => count > 0));
+export function foundCounts(findings: readonly Finding[]): Record<string, number> {
+  return nonZeroCounts(countTelemetryFindings(findings));
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -44,7 +44,7 @@ afterAll(() => {
  * A copy of the generated workspace whose index is a database in the real server's layout, kept
  * outside the workspace (`--db`), with absolute paths and two rows of another checkout.
  */
-function serverWorkspace(options: { pathStyle?: 'absolute' | 'relative'; foreignPaths?: readonly string[] } = {}): { workspace: LiveWorkspace; server: ServerDatabase } {
+function serverWorkspace(options: { pathStyle?: 'absolute' | 'relative'; foreignPaths?: readonly string[]; throughSymlink?: boolean } = {}): { workspace: LiveWorkspace; server: ServerDatabase } {
   const copy = template.copy();
   rmSync(join(copy.paths.db, '..'), { recursive: true, force: true });
   const dir = mkdtempSync(join(tmpdir(), 'opsheal-server-db-'));
@@ -52,7 +52,10 @@ function serverWorkspace(options: { pathStyle?: 'absolute' | 'relative'; foreign
   const dbPath = join(dir, 'context-index.sqlite');
   const files = cachedMemoryFileSource(copy.paths).scan().files;
   const server = buildServerDatabase(dbPath, { root: copy.root, files, pathStyle: options.pathStyle ?? 'absolute', foreignPaths: options.foreignPaths ?? FOREIGN_PATHS });
-  return { workspace: liveWorkspace(copy.root, { db: dbPath }), server };
+  // The server stored the real path; the operator names the workspace through a symlink to it.
+  const root = options.throughSymlink ? join(dir, 'linked-workspace') : copy.root;
+  if (options.throughSymlink) symlinkSync(copy.root, root, 'dir');
+  return { workspace: liveWorkspace(root, { db: dbPath }), server };
 }
 
 function extraTables(dbPath: string): Record<string, Row[]> {
@@ -130,7 +133,10 @@ describe('a database with the real server\'s wider schema and absolute paths', (
     for (const id of foreignIds) {
       expect(after.find((row) => Number(row['id']) === id)).toEqual(earlier.get(id as number));
     }
-    expect(new Set(expectRepairEntries(appended, 'index-drift', 'rebuild-index').concat([]))).toBeDefined();
+    const repairSteps: Record<string, string> = { 'index-drift': 'rebuild-index', 'ledger-mismatch': 'replay-ledger', 'session-ambiguity': 'refresh-session-candidates' };
+    const byClass = (failureClass: string) => appended.filter((row) => (JSON.parse(String(row['decision_meta'])) as { failure_class?: string }).failure_class === failureClass);
+    expect(Object.keys(repairSteps).map((failureClass) => byClass(failureClass).length).reduce((x, y) => x + y)).toBe(appended.length);
+    for (const [failureClass, step] of Object.entries(repairSteps)) expect(expectRepairEntries(byClass(failureClass), failureClass, step).length).toBeGreaterThan(0);
     expect(vectorIds(db).every((id) => after.some((row) => Number(row['id']) === id))).toBe(true);
   });
 
@@ -145,6 +151,52 @@ describe('a database with the real server\'s wider schema and absolute paths', (
     expect(run.outcome).toBe('recovered');
     const path = injection.injected[0]?.path as string;
     expect(indexRows(workspace.paths.db).filter((row) => row['file_path'] === path)).toHaveLength(1);
+  });
+
+  it('injects orphaned vectors as wide as the server\'s vec_memories, and heal drops them (regression: injected vectors were always 8 wide)', async () => {
+    const { workspace } = serverWorkspace();
+    const injection = await indexDriftClass.inject(workspace.context(), { kind: 'orphaned-vector', count: 2, seed: 1 });
+    const ids = injection.injected.map((item) => item.memoryId as number);
+    expect(ids).toHaveLength(2);
+    const widths = withDatabase(workspace.paths.db, (db) => ids.map((id) => (db.prepare('SELECT vec_length(embedding) AS width FROM vec_memories WHERE rowid = ?').get(BigInt(id)) as { width: number }).width), { readonly: true });
+    expect(widths).toEqual([768, 768]);
+    expect(identities((await indexDriftClass.check(workspace.context())).findings)).toEqual(identities(injection.injected));
+    expect((await healClass(indexDriftClass, workspace.context())).outcome).toBe('recovered');
+    expect(vectorIds(workspace.paths.db).some((id) => ids.includes(id))).toBe(false);
+  });
+
+  it('matches absolute paths under the workspace\'s real path when it is named through a symlink (regression: every row foreign, every file missing)', async () => {
+    const { workspace } = serverWorkspace({ throughSymlink: true });
+    const real = realpathSync(workspace.root);
+    expect(real).not.toBe(workspace.root);
+    const clean = await indexDriftClass.check(workspace.context());
+    expect(clean.findings).toEqual([]);
+    expect(clean.notes).toEqual(['2 rows point outside the workspace: counted as foreign and left alone']);
+    expect((await sessionAmbiguityClass.check(workspace.context())).findings).toEqual([]);
+
+    const injection = await indexDriftClass.inject(workspace.context(), { kind: 'unindexed-file', count: 1, seed: 2 });
+    await indexDriftClass.inject(workspace.context(), { kind: 'deleted-file', count: 1, seed: 2 });
+    expect((await indexDriftClass.check(workspace.context())).counts).toMatchObject({ missing: 1, orphaned: 1 });
+    const before = baseline(workspace);
+    expect((await healClass(indexDriftClass, workspace.context())).outcome).toBe('recovered');
+    expectRepairInvariants(workspace, before);
+    // The new row is written in the table's form: under the real path, as the server wrote the others.
+    const path = injection.injected[0]?.path as string;
+    expect(indexRows(workspace.paths.db).filter((row) => row['file_path'] === join(real, path))).toHaveLength(1);
+    expect(indexRows(workspace.paths.db)).toHaveLength(202);
+  });
+
+  it('indexes session look-ups though the server\'s only index naming session_id does not lead with it (regression: idx_memories_scope taken for a session index)', async () => {
+    const { workspace } = serverWorkspace();
+    const lookupPlan = (): string => withDatabase(workspace.paths.db, (db) => (db.prepare('EXPLAIN QUERY PLAN SELECT id, spec_folder FROM memory_index WHERE session_id = ?').all('x') as { detail: string }[]).map((step) => step.detail).join('; '), { readonly: true });
+    expect(lookupPlan()).toMatch(/^SCAN memory_index USING COVERING INDEX idx_memories_scope$/);
+    await sessionAmbiguityClass.inject(workspace.context(), { kind: 'misrouted-folder', count: 1, seed: 3 });
+    const plan = await sessionAmbiguityClass.plan(workspace.context());
+    expect(plan.changes.map((change) => change.action)).toEqual(['reroute-row', 'create-index']);
+    const run = await healClass(sessionAmbiguityClass, workspace.context());
+    expect(run.outcome).toBe('recovered');
+    expect(run.env.events.find((event) => event.type === 'attempt-ended' && event.step === 'refresh-session-candidates')).toMatchObject({ details: { rerouted: 1, session_index_created: 1 } });
+    expect(lookupPlan()).toMatch(/^SEARCH memory_index USING INDEX opsheal_idx_memory_index_session_id \(session_id=\?\)$/);
   });
 
   it('never deletes a foreign row whose file is missing, nor judges its routing', async () => {

@@ -1,7 +1,7 @@
 import { rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { LiveContext } from '../../../src/live/live-class.js';
+import { acquireWorkspaceLock } from '../../../src/workspace/workspace-lock.js';
 import { indexDriftClass } from '../../../src/live/index-drift/index-drift-class.js';
 import { INDEX_DRIFT_KINDS } from '../../../src/live/index-drift/index-drift-state.js';
 import { deletionHash } from '../../../src/live/ledger-hashes.js';
@@ -68,7 +68,7 @@ describe('index-drift live class', () => {
       expect((await sessionAmbiguityClass.check(workspace.context())).findings).toEqual([]);
 
       const before = baseline(workspace);
-      const run = await healClassRun(workspace.context());
+      const run = await healClass(indexDriftClass, workspace.context());
       expect(run.outcome).toBe('recovered');
       expect(attemptTrail(run)).toEqual(STEPS);
       expect(JSON.parse(run.payload)).toMatchObject({ event: 'RECOVERY_COMPLETE', failure_class: 'index-drift', owner: 'Engineering Lead' });
@@ -146,7 +146,7 @@ describe('index-drift live class', () => {
       }
 
       // A second heal right after finds nothing.
-      const again = await healClassRun(workspace.context());
+      const again = await healClass(indexDriftClass, workspace.context());
       expect(again.outcome).toBe('healthy');
       expect(attemptTrail(again)).toEqual(['detect-divergence:success']);
     });
@@ -162,7 +162,7 @@ describe('index-drift live class', () => {
     expect(identities(report.findings)).toEqual([{ kind: 'missing-vector', memoryId: id, path: target['file_path'] }]);
 
     const before = baseline(workspace);
-    const run = await healClassRun(workspace.context());
+    const run = await healClass(indexDriftClass, workspace.context());
     expect(run.outcome).toBe('recovered');
     const appended = expectRepairInvariants(workspace, before);
     expect(expectRepairEntries(appended, 'index-drift', 'rebuild-index')).toEqual(['reindex:missing-vector']);
@@ -190,7 +190,7 @@ describe('index-drift live class', () => {
     expect(identities(plan.needsDecision)).toEqual([{ kind: 'unreadable-file', path }]);
 
     const before = baseline(workspace);
-    const run = await healClassRun(workspace.context());
+    const run = await healClass(indexDriftClass, workspace.context());
     expect(run.outcome).toBe('escalated');
     expect(attemptTrail(run)).toEqual([
       'detect-divergence:success',
@@ -207,7 +207,55 @@ describe('index-drift live class', () => {
     expect(indexRows(db)).toEqual(before.index);
   });
 
-  it('rebuilds the index from scratch when every row is gone, and the ledger records each', async () => {
+  it('gives a new row an id no ledger entry has linked, so an unrecorded deletion stays visible (regression: the deleted top id was reused)', async () => {
+    const workspace = template.copy();
+    const { db } = workspace.paths;
+    const top = indexRows(db).reduce((highest, row) => (Number(row['id']) > Number(highest['id']) ? row : highest));
+    const topId = Number(top['id']);
+    // The memory with the highest id disappears without the ledger hearing of it, and a new file appears.
+    rmSync(join(workspace.root, String(top['file_path'])));
+    withDatabase(db, (handle) => {
+      handle.prepare('DELETE FROM memory_index WHERE id = ?').run(topId);
+      handle.prepare('DELETE FROM vec_memories WHERE rowid = ?').run(BigInt(topId));
+    });
+    const injection = await indexDriftClass.inject(workspace.context(), { kind: 'unindexed-file', count: 1, seed: 4 });
+    expect(identities((await ledgerMismatchClass.check(workspace.context())).findings)).toEqual([{ kind: 'unrecorded-deletion', memoryId: topId }]);
+
+    expect((await healClass(indexDriftClass, workspace.context())).outcome).toBe('recovered');
+    const added = indexRows(db).find((row) => row['file_path'] === injection.injected[0]?.path) as Row;
+    expect(Number(added['id'])).toBeGreaterThan(topId);
+    expect(identities((await ledgerMismatchClass.check(workspace.context())).findings)).toEqual([{ kind: 'unrecorded-deletion', memoryId: topId }]);
+  });
+
+  it('caps the escalation items at 20 and says how many there were', async () => {
+    const workspace = template.copy();
+    const paths = indexRows(workspace.paths.db).slice(0, 25).map((row) => String(row['file_path']));
+    for (const path of paths) writeFileSync(join(workspace.root, path), Buffer.from([0xc3, 0x28, 0x0a]));
+    const run = await healClass(indexDriftClass, workspace.context(), 1);
+    const payload = JSON.parse(run.payload) as { items: Array<{ path: string }>; items_total: number };
+    expect(payload.items_total).toBe(25);
+    expect(payload.items.map((item) => item.path)).toEqual([...paths].sort().slice(0, 20));
+  });
+
+  it('waits a bounded time for another healer\'s workspace lock, then fails retryable and escalates, changing nothing', async () => {
+    const workspace = template.copy({ config: { lockTimeoutSeconds: 0.2 } });
+    await indexDriftClass.inject(workspace.context(), { kind: 'edited-file', count: 1, seed: 1 });
+    const before = baseline(workspace);
+    const other = acquireWorkspaceLock(workspace.paths, 1);
+    let run: Awaited<ReturnType<typeof healClass>>;
+    try {
+      run = await healClass(indexDriftClass, workspace.context(), 2);
+    } finally {
+      other.release();
+    }
+    expect(attemptTrail(run)).toEqual(['detect-divergence:success', 'rebuild-index:retryable-failure', 'rebuild-index:retryable-failure']);
+    expect(JSON.parse(run.payload)).toMatchObject({ step: 'rebuild-index', reason: 'bounded-retry-exhausted', error: expect.stringMatching(/^another opsheal is repairing .* waited 0.2s for its lock/) });
+    expect(expectRepairInvariants(workspace, before)).toEqual([]);
+    expect(indexRows(workspace.paths.db)).toEqual(before.index);
+    expect((await healClass(indexDriftClass, workspace.context())).outcome).toBe('recovered');
+  });
+
+  it('rebuilds an emptied index from the files, each new row under a new id and recorded by a create entry', async () => {
     const workspace = template.copy();
     const { db } = workspace.paths;
     withDatabase(db, (handle) => handle.exec('DELETE FROM memory_index'));
@@ -215,17 +263,17 @@ describe('index-drift live class', () => {
     expect(report.counts).toMatchObject({ missing: 300, 'orphaned-vector': 300 });
     expect(report.findings).toHaveLength(600);
     const before = baseline(workspace);
-    const run = await healClassRun(workspace.context());
+    const run = await healClass(indexDriftClass, workspace.context());
     expect(run.outcome).toBe('recovered');
     const appended = expectRepairInvariants(workspace, before);
     expect(new Set(expectRepairEntries(appended, 'index-drift', 'rebuild-index'))).toEqual(new Set(['create:missing']));
     expect(appended).toHaveLength(300);
-    expect(indexRows(db)).toHaveLength(300);
-    expect((await ledgerMismatchClass.check(workspace.context())).findings).toEqual([]);
+    const rebuilt = indexRows(db);
+    expect(rebuilt).toHaveLength(300);
+    // New memories get new ids: the 300 deleted behind the ledger's back stay visible as unrecorded deletions.
+    expect(rebuilt.every((row) => Number(row['id']) > 300)).toBe(true);
+    const ledger = await ledgerMismatchClass.check(workspace.context());
+    expect(ledger.counts).toEqual({ 'unrecorded-state': 0, 'unrecorded-deletion': 300, 'unguarded-ledger': 0 });
     expect(vectorIds(db)).toEqual([]);
   });
 });
-
-function healClassRun(context: LiveContext): ReturnType<typeof healClass> {
-  return healClass(indexDriftClass, context);
-}

@@ -165,6 +165,16 @@ describe('session-ambiguity live class', () => {
     expect((await sessionAmbiguityClass.check(workspace.context())).findings).toEqual(report.findings);
   });
 
+  it('caps the sessions listed in the escalation at 20 and says how many there were', async () => {
+    const workspace = template.copy();
+    const injection = await sessionAmbiguityClass.inject(workspace.context(), { kind: 'ambiguous-session', count: 25, seed: 2 });
+    expect(injection.injected).toHaveLength(25);
+    const run = await healClass(sessionAmbiguityClass, workspace.context(), 1);
+    const payload = JSON.parse(run.payload) as { items: Array<{ session_id: string }>; items_total: number };
+    expect(payload.items_total).toBe(25);
+    expect(payload.items.map((item) => item.session_id)).toEqual(injection.injected.map((item) => item.subject as string).sort().slice(0, 20));
+  });
+
   it('recovers with ambiguous sessions left in place when they keep the rate within a looser threshold', async () => {
     const workspace = template.copy({ config: { thresholds: { misrouteRate: 0.5 } } });
     const injection = await sessionAmbiguityClass.inject(workspace.context(), { kind: 'ambiguous-session', count: 1, seed: 8 });

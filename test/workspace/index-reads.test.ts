@@ -1,0 +1,214 @@
+import Database from 'better-sqlite3';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DatabaseUnusableError, openIndexDatabase } from '../../src/workspace/index-database.js';
+import {
+  ledgerTriggers,
+  parseLinkedIds,
+  readFtsIndexedIds,
+  readIndexRows,
+  readLedgerEntries,
+  readVectorIds,
+  requireColumns,
+  requireTables,
+} from '../../src/workspace/index-reads.js';
+import { scanMemoryFiles } from '../../src/workspace/memory-files.js';
+import { MEMORY_INDEX_DDL, MUTATION_LEDGER_DDL } from '../../src/workspace/server-schema.js';
+import { buildServerDatabase } from '../support/server-database.js';
+import { defaultPaths, useTemporaryFolders } from './temporary-folder.js';
+
+const temporaryFolder = useTemporaryFolders();
+
+/** A small hand-made workspace, scanned, with a server-shaped database indexing it. */
+function serverWorkspace(options: { pathStyle?: 'absolute' | 'relative'; ledger?: boolean; vectors?: boolean } = {}) {
+  const root = temporaryFolder();
+  const files = {
+    'specs/001-auth/memory/a.md': '---\ntitle: "Token refresh"\ntrigger_phrases: [token, refresh]\nimportance_tier: critical\nsession_id: ses_a\n---\n# Token refresh\n',
+    'specs/003-memory/065-retry/memory/b.md': '---\ntitle: Retry notes\ncontext_type: decision\n---\n',
+    'specs/003-memory/memory/c.md': '# Only a heading\n',
+  };
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), text);
+  }
+  const paths = defaultPaths(root);
+  const scan = scanMemoryFiles(paths);
+  const server = buildServerDatabase(paths.db, {
+    root,
+    files: scan.files,
+    foreignPaths: ['/elsewhere/checkout/specs/009-x/memory/z.md'],
+    ...options,
+  });
+  return { root, paths, scan, server };
+}
+
+describe('reads on a database shaped like the real server’s', () => {
+  it('reads opsheal’s columns by name among dozens of others, with absolute file paths', () => {
+    const { root, scan, server, paths } = serverWorkspace();
+    const { db } = openIndexDatabase(paths.db, { readonly: true });
+    try {
+      const rows = readIndexRows(db);
+      expect(rows.map((row) => row.filePath)).toEqual([
+        ...scan.files.map((file) => join(root, file.relativePath)),
+        '/elsewhere/checkout/specs/009-x/memory/z.md',
+      ]);
+      const first = scan.files[0];
+      expect(rows[0]).toEqual({
+        id: server.ids.get(first?.relativePath ?? ''),
+        specFolder: '001-auth',
+        filePath: join(root, 'specs/001-auth/memory/a.md'),
+        anchorId: null,
+        title: 'Token refresh',
+        triggerPhrases: '["token","refresh"]',
+        importanceTier: 'critical',
+        contextType: 'general',
+        sessionId: 'ses_a',
+        contentHash: first?.contentHash,
+        fileMtimeMs: first?.mtimeMs,
+        embeddingStatus: 'success',
+        createdAt: '2026-02-15T12:00:00.000Z',
+        updatedAt: '2026-02-21T12:00:00.000Z',
+      });
+    } finally {
+      db.close();
+    }
+  });
+
+  it('reads workspace-relative file paths as stored', () => {
+    const { scan, paths } = serverWorkspace({ pathStyle: 'relative' });
+    const { db } = openIndexDatabase(paths.db, { readonly: true });
+    try {
+      expect(readIndexRows(db).slice(0, 3).map((row) => row.filePath)).toEqual(scan.files.map((file) => file.relativePath));
+    } finally {
+      db.close();
+    }
+  });
+
+  it('reads the ledger in id order, the guard triggers, FTS ids and vector ids', () => {
+    const { server, paths } = serverWorkspace();
+    const { db } = openIndexDatabase(paths.db, { readonly: true });
+    try {
+      const ids = [...server.ids.values()];
+      const entries = readLedgerEntries(db);
+      expect(entries.map((entry) => entry.linkedMemoryIds)).toEqual(ids.map((id) => [id]));
+      expect(entries[0]).toMatchObject({ id: 1, mutationType: 'create', priorHash: null, actor: 'memory-server', decisionMeta: '{"tool":"memory_save"}' });
+      expect(ledgerTriggers(db)).toEqual(['prevent_ledger_update', 'prevent_ledger_delete']);
+      expect(readFtsIndexedIds(db)).toEqual(ids);
+      expect(readVectorIds(db)).toEqual(ids);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('lists only the guard triggers that exist', () => {
+    const { paths } = serverWorkspace({ ledger: false });
+    const { db } = openIndexDatabase(paths.db, {});
+    try {
+      expect(ledgerTriggers(db)).toEqual([]);
+      db.exec("CREATE TRIGGER prevent_ledger_delete BEFORE DELETE ON mutation_ledger BEGIN SELECT RAISE(ABORT, 'no'); END;");
+      expect(ledgerTriggers(db)).toEqual(['prevent_ledger_delete']);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('gives no vector ids when sqlite-vec is not loaded into the connection, or there is no vector table', () => {
+    const { paths } = serverWorkspace();
+    const plain = new Database(paths.db, { readonly: true });
+    try {
+      expect(readVectorIds(plain)).toBeUndefined();
+    } finally {
+      plain.close();
+    }
+    const without = serverWorkspace({ vectors: false });
+    const { db } = openIndexDatabase(without.paths.db, { readonly: true });
+    try {
+      expect(readVectorIds(db)).toBeUndefined();
+    } finally {
+      db.close();
+    }
+  });
+
+  it('sees an FTS index out of step with memory_index', () => {
+    const { paths, server } = serverWorkspace();
+    const { db } = openIndexDatabase(paths.db, {});
+    try {
+      const [first] = server.ids.values();
+      const row = db.prepare('SELECT title, trigger_phrases, file_path FROM memory_index WHERE id = ?').get(first) as Record<string, string>;
+      db.prepare("INSERT INTO memory_fts(memory_fts, rowid, title, trigger_phrases, file_path) VALUES ('delete', ?, ?, ?, ?)").run(
+        first,
+        row.title,
+        row.trigger_phrases,
+        row.file_path,
+      );
+      expect(readFtsIndexedIds(db)).toEqual([...server.ids.values()].slice(1));
+    } finally {
+      db.close();
+    }
+  });
+});
+
+describe('required tables and columns', () => {
+  function bareDatabase(ddl: string): Database.Database {
+    const db = new Database(join(temporaryFolder(), 'bare.sqlite'));
+    db.exec(ddl);
+    return db;
+  }
+
+  it('names the missing table, not retryable', () => {
+    const db = bareDatabase(MEMORY_INDEX_DDL);
+    try {
+      expect(() => requireTables(db, ['memory_index', 'mutation_ledger'])).toThrow('the index database has no table mutation_ledger');
+      expect(() => readFtsIndexedIds(db)).toThrow(/no table memory_fts/);
+      let error: unknown;
+      try {
+        readLedgerEntries(db);
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toBeInstanceOf(DatabaseUnusableError);
+      expect(error).toMatchObject({ retryable: false, message: 'the index database has no table mutation_ledger' });
+    } finally {
+      db.close();
+    }
+  });
+
+  it('names missing columns of an older server’s memory_index', () => {
+    const db = bareDatabase('CREATE TABLE memory_index (id INTEGER PRIMARY KEY, spec_folder TEXT, file_path TEXT, created_at TEXT, updated_at TEXT);');
+    try {
+      expect(() => readIndexRows(db)).toThrow(/table memory_index has no column anchor_id, title, trigger_phrases/);
+      expect(() => requireColumns(db, 'memory_index', ['id', 'file_path'])).not.toThrow();
+    } finally {
+      db.close();
+    }
+  });
+
+  it('reads values stored with another type than declared, as SQLite allows', () => {
+    const db = bareDatabase(`${MEMORY_INDEX_DDL}\n${MUTATION_LEDGER_DDL}`);
+    try {
+      db.exec(`INSERT INTO memory_index (id, spec_folder, file_path, title, file_mtime_ms, created_at, updated_at)
+               VALUES (7, 'a', 'specs/a/memory/x.md', 123, '1700000000123.9', 'c', 'u')`);
+      expect(readIndexRows(db)[0]).toMatchObject({ title: '123', fileMtimeMs: 1700000000123 });
+    } finally {
+      db.close();
+    }
+  });
+});
+
+describe('parseLinkedIds', () => {
+  it.each([
+    ['[1, 2, 3]', [1, 2, 3]],
+    ['["4", 5]', [4, 5]],
+    ['[1.5, "x", null, {"id": 1}, 6]', [6]],
+    ['{"ids": [1]}', []],
+    ['not json', []],
+    ['', []],
+  ])('reads %s as %o', (value, ids) => {
+    expect(parseLinkedIds(value)).toEqual(ids);
+  });
+
+  it('reads null as none', () => {
+    expect(parseLinkedIds(null)).toEqual([]);
+  });
+});
