@@ -141,8 +141,7 @@ describe('opsheal check, heal and inject on a live workspace', () => {
   it('heal --dry-run prints the plan, exits 0 and changes no byte of the database or any file', () => {
     const workspace = template.copy();
     expect(opsheal(on(workspace, 'inject', 'all', '--count', '2')).status).toBe(0);
-    const isSidecar = (path: string): boolean => /\.sqlite-(wal|shm)$/.test(path);
-    const before = hashFiles(workspace.root, workspace.root, isSidecar);
+    const before = hashFiles(workspace.root);
     const dryRun = opsheal(on(workspace, 'heal', 'all', '--dry-run'));
     expect(dryRun.status, dryRun.stderr).toBe(0);
     const lines = linesOf(dryRun.stdout);
@@ -151,7 +150,7 @@ describe('opsheal check, heal and inject on a live workspace', () => {
     expect(lines.some((line) => / \| CHANGE \| class=ledger-mismatch action=recreate-trigger subject=prevent_ledger_update/.test(line))).toBe(true);
     expect(lines.some((line) => / \| DECIDE \| class=session-ambiguity action=ambiguous-session subject=/.test(line))).toBe(true);
     expect(lines.some((line) => line.includes('| STATE |') || line.includes('"event"'))).toBe(false);
-    expect(hashFiles(workspace.root, workspace.root, isSidecar)).toEqual(before);
+    expect(hashFiles(workspace.root)).toEqual(before);
     expect(existsSync(join(workspace.root, '.opsheal'))).toBe(false);
 
     const json = opsheal(on(workspace, 'heal', 'index-drift', '--dry-run', '--json'));
@@ -159,7 +158,7 @@ describe('opsheal check, heal and inject on a live workspace', () => {
     const [plan] = jsonLines(json.stdout);
     expect(plan).toMatchObject({ event: 'PLAN', failure_class: 'index-drift' });
     expect((plan?.['changes'] as Array<{ action: string }>).map((change) => change.action)).toContain('rebuild-fts');
-    expect(hashFiles(workspace.root, workspace.root, isSidecar)).toEqual(before);
+    expect(hashFiles(workspace.root)).toEqual(before);
   });
 
   it('a second heal right after a successful one finds nothing and prints the HEALTHY payloads', () => {
