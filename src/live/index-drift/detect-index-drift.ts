@@ -45,7 +45,10 @@ export function detectIndexDrift(state: IndexDriftState): IndexDriftFindings {
       orphaned.push({ kind: 'orphaned', memoryId: row.id, path: location.relativePath });
       continue;
     }
-    if (row.contentHash !== file.contentHash) {
+    // A row with an anchor indexes one section of its file, and the server hashes that section, not
+    // the file: comparing it with the file's hash would call every such row stale. Its file being
+    // there is what index-drift can judge; the whole-file row (anchor_id NULL) carries the hash.
+    if (row.anchorId === null && row.contentHash !== file.contentHash) {
       stale.push({ kind: 'stale', memoryId: row.id, path: location.relativePath, detail: `hash ${short(row.contentHash)} != ${short(file.contentHash)}` });
       continue;
     }

@@ -53,6 +53,20 @@ describe('detectIndexDrift', () => {
     expect(result.findings).toEqual([{ kind: 'unreadable-file', path: b.relativePath, detail: 'invalid-utf8' }]);
   });
 
+  it('judges an anchor row by its file being there, not by the whole file\'s hash (anchor rows are not stale)', () => {
+    const notes = file('001-a', 'notes.md');
+    const anchorRow = rowFor(2, notes, { anchorId: 'decisions', contentHash: hash('section') });
+    expect(detectIndexDrift(state([notes], [rowFor(1, notes), anchorRow])).findings).toEqual([]);
+    expect(detectIndexDrift(state([], [anchorRow])).findings.map((finding) => finding.kind)).toEqual(['orphaned']);
+  });
+
+  it('neither orphans nor deletes the rows under a memory folder that could not be listed', () => {
+    const notes = file('001-a', 'notes.md');
+    const unreadable = [{ relativePath: 'specs/001-a/memory', reason: 'permission-denied' }];
+    const { findings } = detectIndexDrift(state([], [rowFor(1, notes)], { unreadable }));
+    expect(findings.map((finding) => finding.kind)).toEqual(['unreadable-file']);
+  });
+
   it('reports rows missing from FTS and FTS entries with no row, by id', () => {
     const result = detectIndexDrift(state([a, b], [rowFor(1, a), rowFor(2, b)], { ftsIndexedIds: [1, 44] }));
     expect(result.findings).toEqual([
