@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { FAILURE_CLASSES } from '../../../src/catalog/failure-classes.js';
+import { linesOf, runBin } from '../../support/run-bin.js';
+import { hashFiles, useWorkspaceTemplate } from '../live-workspace.js';
+
+const template = useWorkspaceTemplate({ memories: 250, seed: 11 });
+
+/** The JSON objects an output holds, by their `event`. */
+function events(stdout: string, event: string): Array<Record<string, unknown>> {
+  return linesOf(stdout)
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
+    .filter((object) => object['event'] === event);
+}
+
+describe('opsheal drill --live', () => {
+  it('leaves the original workspace byte-identical, files and database, and creates nothing there', () => {
+    const workspace = template.copy();
+    const before = hashFiles(workspace.root);
+    const result = runBin('opsheal', ['drill', 'all', '--live', '--workspace', workspace.root, '--seed', '5', '--json']);
+    expect(result.stderr).toBe('');
+    expect([0, 1]).toContain(result.status);
+    expect(hashFiles(workspace.root)).toEqual(before);
+  });
+
+  it('reports the same findings as inject + check on a copy, for the same seed', () => {
+    const drilled = template.copy();
+    const drill = runBin('opsheal', ['drill', 'all', '--live', '--workspace', drilled.root, '--seed', '9', '--json']);
+    const summary = new Map(events(drill.stdout, 'SUMMARY').map((row) => [row['failure_class'], row]));
+    expect([...summary.keys()]).toEqual(FAILURE_CLASSES.map((failureClass) => failureClass.id));
+
+    const copy = template.copy();
+    // The drill injects one fault of every kind, class by class, never two on one memory: as one `inject all` does.
+    const injected = new Map<string, number>();
+    const inject = runBin('opsheal', ['inject', 'all', '--workspace', copy.root, '--seed', '9']);
+    expect(inject.status).toBe(0);
+    for (const report of events(inject.stdout, 'INJECTED')) injected.set(report['failure_class'] as string, report['count'] as number);
+    const check = runBin('opsheal', ['check', 'all', '--workspace', copy.root, '--json']);
+    const found = new Map(linesOf(check.stdout).map((line) => JSON.parse(line) as Record<string, unknown>).map((report) => [report['class'], (report['findings'] as unknown[]).length]));
+
+    for (const [failureClass, row] of summary) {
+      expect(row['injected'], failureClass as string).toBe(injected.get(failureClass as string));
+      expect(row['found'], failureClass as string).toBe(found.get(failureClass));
+      expect(row['injected'], failureClass as string).toBe(row['found']);
+    }
+  });
+
+  it('recovers index-drift on the copy, one fault of each of its six kinds, and exits 0 when every class recovered', () => {
+    const workspace = template.copy();
+    const result = runBin('opsheal', ['drill', 'index-drift', '--live', '--workspace', workspace.root]);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('"event":"RECOVERY_COMPLETE","failure_class":"index-drift"');
+    expect(result.stdout).toMatch(/index-drift\s+6\s+6\s+6\s+0\s+recovered/);
+  });
+
+  it('is a usage error under runbook, which keeps the shell helper\'s grammar', () => {
+    const result = runBin('runbook', ['drill', 'index-drift', '--live']);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toBe('ERROR: Unknown option: --live\n');
+  });
+});
+
+describe('opsheal demo', () => {
+  it('shows recoveries and escalations and ends with the summary table', () => {
+    const result = runBin('opsheal', ['demo', '--memories', '300', '--seed', '2']);
+    expect(result.status).toBe(0);
+    const lines = linesOf(result.stdout);
+    const table = lines.slice(lines.indexOf('== summary') + 1);
+    expect(table[0]).toMatch(/^class\s+injected\s+found\s+repaired\s+escalated\s+outcome\s+time$/);
+    expect(table.find((line) => line.startsWith('index-drift'))).toMatch(/recovered/);
+    expect(table.find((line) => line.startsWith('ledger-mismatch'))).toMatch(/recovered/);
+    expect(table.find((line) => line.startsWith('telemetry-drift'))).toMatch(/escalated/);
+    expect(result.stdout).toContain('"event":"ESCALATION","failure_class":"telemetry-drift"');
+  });
+});
