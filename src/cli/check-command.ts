@@ -1,6 +1,7 @@
 import { FAILURE_CLASSES } from '../catalog/failure-classes.js';
 import { orderedJson } from '../core/ordered-json.js';
 import type { CheckReport, Finding } from '../live/live-class.js';
+import { nonZeroCounts } from '../live/finding-counts.js';
 import { loadLiveClass, usesIndexDatabase } from '../live/live-classes.js';
 import { formatDetails } from '../render/text-lines.js';
 import { readCommandLine } from './command-line.js';
@@ -61,7 +62,7 @@ export function reportJson(report: CheckReport): string {
 /** A summary line, then up to `limit` items of each kind found, then the notes. */
 export function reportText(report: CheckReport, limit: number): string[] {
   const lines: string[] = [];
-  const found = Object.entries(report.counts).filter(([, count]) => count > 0);
+  const found = Object.entries(nonZeroCounts(report.counts));
   const verdict = report.findings.length === 0 ? 'healthy' : 'drift found';
   lines.push(`${report.failureClass}: ${verdict}${formatDetails(Object.fromEntries(found))}${formatDetails(report.metrics)}`);
   for (const [kind] of found) {

@@ -1,6 +1,8 @@
+import { failureClassStep } from '../catalog/failure-classes.js';
 import { formatArgv } from '../commands/format-argv.js';
 import { orderedJson } from '../core/ordered-json.js';
 import { formatTimestamp } from '../core/timestamp.js';
+import { nonZeroCounts } from '../live/finding-counts.js';
 import type { LiveContext, PlannedChange } from '../live/live-class.js';
 import { formatDetails } from '../render/text-lines.js';
 import type { ConsoleSink } from './console-sink.js';
@@ -16,8 +18,10 @@ export async function printPlan(entry: PreparedClass, live: LiveContext, setting
   const timestamp = formatTimestamp(settings.now());
   const configured = live.config.steps[failureClass] ?? {};
   const commands = entry.commandSteps.map((step) => [step, formatArgv(configured[step]?.command ?? [])] as const);
-  const report = entry.liveClass && !entry.commandSteps.includes(entry.failureClass.steps[1].name) ? await entry.liveClass.plan(live) : undefined;
-  const counts = report ? Object.fromEntries(Object.entries(report.check.counts).filter(([, count]) => count > 0)) : {};
+  // The built-in plan only means something when the built-in repair step would run.
+  const repairStep = failureClassStep(failureClass, 'repair').name;
+  const report = entry.liveClass && !entry.commandSteps.includes(repairStep) ? await entry.liveClass.plan(live) : undefined;
+  const counts = report ? nonZeroCounts(report.check.counts) : {};
 
   if (json) {
     sink.out(orderedJson([

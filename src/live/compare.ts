@@ -14,11 +14,3 @@ export function byPathThenId(a: Finding, b: Finding): number {
 export function byId(a: Finding, b: Finding): number {
   return (a.memoryId ?? 0) - (b.memoryId ?? 0);
 }
-
-/** Counts per kind, every known kind present (zero included), in the known order. */
-export function countByKind(kinds: readonly string[], findings: readonly Finding[]): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const kind of kinds) counts[kind] = 0;
-  for (const finding of findings) counts[finding.kind] = (counts[finding.kind] ?? 0) + 1;
-  return counts;
-}

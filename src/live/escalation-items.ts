@@ -11,8 +11,3 @@ export function escalationItems(decision: string, items: readonly unknown[]): Es
     items_total: items.length,
   };
 }
-
-/** Only the kinds that were found, for the `key=value` counts of an OK or WARN line. */
-export function nonZeroCounts(counts: Readonly<Record<string, number>>): Record<string, number> {
-  return Object.fromEntries(Object.entries(counts).filter(([, count]) => count > 0));
-}

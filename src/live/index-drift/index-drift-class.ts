@@ -1,8 +1,9 @@
 import type { Database } from 'better-sqlite3';
 import { failureClassStep } from '../../catalog/failure-classes.js';
 import { retryableFailure, succeeded, type StepOutcome } from '../../core/step-outcome.js';
-import { countByKind } from '../compare.js';
-import { escalationItems, nonZeroCounts } from '../escalation-items.js';
+import { databaseIntegrity } from '../../workspace/database-integrity.js';
+import { escalationItems } from '../escalation-items.js';
+import { countByKind, nonZeroCounts } from '../finding-counts.js';
 import { openIndex, withIndexDatabase } from '../index-database-session.js';
 import type { CheckReport, LiveClass, LiveContext } from '../live-class.js';
 import { repairTimestamp, repairUnderLock } from '../locked-repair.js';
@@ -10,11 +11,10 @@ import { newRowPaths } from '../memory-path.js';
 import { guarded } from '../step-errors.js';
 import { applyIndexRepair } from './apply-index-repair.js';
 import { detectIndexDrift } from './detect-index-drift.js';
-import { injectIndexDrift, INDEX_DRIFT_FAULTS } from './inject-index-drift.js';
 import { INDEX_DRIFT_KINDS } from './index-drift-state.js';
+import { injectIndexDrift, INDEX_DRIFT_FAULTS } from './inject-index-drift.js';
 import { describeIndexOperation, planIndexRepair, type IndexRepairOperation } from './plan-index-repair.js';
 import { readIndexDriftState } from './read-index-drift-state.js';
-import { databaseIntegrity } from '../../workspace/database-integrity.js';
 
 const CLASS = 'index-drift';
 

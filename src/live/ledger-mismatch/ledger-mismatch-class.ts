@@ -4,8 +4,8 @@ import { retryableFailure, succeeded, type StepOutcome } from '../../core/step-o
 import { ledgerTriggers, readIndexRows, readLedgerEntries } from '../../workspace/index-reads.js';
 import { appendLedgerEntries } from '../../workspace/ledger-append.js';
 import { LEDGER_DELETE_TRIGGER_DDL, LEDGER_UPDATE_TRIGGER_DDL } from '../../workspace/server-schema.js';
-import { countByKind } from '../compare.js';
-import { escalationItems, nonZeroCounts } from '../escalation-items.js';
+import { escalationItems } from '../escalation-items.js';
+import { countByKind, nonZeroCounts } from '../finding-counts.js';
 import { openIndex, withIndexDatabase } from '../index-database-session.js';
 import type { CheckReport, LiveClass, LiveContext } from '../live-class.js';
 import { repairTimestamp, repairUnderLock } from '../locked-repair.js';

@@ -4,12 +4,12 @@ import { retryableFailure, succeeded, type StepOutcome } from '../../core/step-o
 import { readIndexRows } from '../../workspace/index-reads.js';
 import { appendLedgerEntries } from '../../workspace/ledger-append.js';
 import type { NewLedgerEntry } from '../../workspace/ledger-entry.js';
-import { countByKind } from '../compare.js';
-import { escalationItems, nonZeroCounts } from '../escalation-items.js';
+import { escalationItems } from '../escalation-items.js';
+import { countByKind, nonZeroCounts } from '../finding-counts.js';
 import { openIndex, withIndexDatabase } from '../index-database-session.js';
+import { repairLedgerEntry } from '../ledger-record.js';
 import type { CheckReport, LiveClass, LiveContext } from '../live-class.js';
 import { repairTimestamp, repairUnderLock } from '../locked-repair.js';
-import { repairLedgerEntry } from '../ledger-record.js';
 import { guarded } from '../step-errors.js';
 import { detectSessionAmbiguity, SESSION_AMBIGUITY_KINDS, type MisrouteFinding, type SessionAmbiguityResult } from './detect-session-ambiguity.js';
 import { injectSessionAmbiguity, SESSION_AMBIGUITY_FAULTS } from './inject-session-ambiguity.js';

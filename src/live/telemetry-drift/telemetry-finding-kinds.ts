@@ -1,5 +1,4 @@
-import { countByKind } from '../compare.js';
-import { nonZeroCounts } from '../escalation-items.js';
+import { countByKind, nonZeroCounts } from '../finding-counts.js';
 import type { Finding } from '../live-class.js';
 
 /**
