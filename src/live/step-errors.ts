@@ -3,7 +3,7 @@ import { classifySqliteError } from '../workspace/index-database.js';
 import { WorkspaceBusyError } from '../workspace/workspace-lock.js';
 
 /** File errors a retry may cure: the file vanished or was busy mid-read. */
-const TRANSIENT_FILE_ERRORS = new Set(['ENOENT', 'EBUSY', 'EAGAIN', 'EMFILE', 'ENFILE']);
+const TRANSIENT_FILE_ERRORS = new Set(['ENOENT', 'EBUSY', 'EAGAIN', 'EWOULDBLOCK', 'EMFILE', 'ENFILE', 'ETIMEDOUT', 'EINTR']);
 
 /**
  * What a live action reports when it hits an error: a busy or locked database, another healer's

@@ -4,12 +4,13 @@ import { nonRetryableFailure, retryableFailure, succeeded, type StepOutcome } fr
 import { writeFileAtomically } from '../../io/atomic-write.js';
 import { withWorkspaceLock } from '../../workspace/workspace-lock.js';
 import type { LiveContext } from '../live-class.js';
+import { guarded } from '../step-errors.js';
 import { analyzeTelemetry, type TelemetryAnalysis } from './analyze-telemetry.js';
 import { inspectTelemetry } from './check-telemetry.js';
 import { escalationExtras } from './escalation-items.js';
 import { regenerateDocs } from './regenerate-docs.js';
 import { DOCS_DRIFT_KINDS, NEEDS_DECISION_KINDS, foundCounts } from './telemetry-finding-kinds.js';
-import { isTransientFileError, readIfPresent, readTelemetryFiles, telemetryLabels, type TelemetryLabels } from './telemetry-files.js';
+import { readIfPresent, readTelemetryFiles, telemetryLabels, type TelemetryLabels } from './telemetry-files.js';
 
 /**
  * The three live steps. Detect ends the run healthy when docs, schema and emitted events all
@@ -77,14 +78,4 @@ async function verifyStep(context: LiveContext): Promise<StepOutcome> {
 function schemaFailure(analysis: TelemetryAnalysis, labels: TelemetryLabels): StepOutcome {
   const problem = analysis.findings[0]?.detail ?? 'unreadable';
   return nonRetryableFailure(`${labels.schema}: ${problem}`, foundCounts(analysis.findings), escalationExtras(analysis.findings, labels));
-}
-
-/** Turns what a step throws into an outcome: transient file errors are retryable, the rest are not. */
-async function guarded(step: () => Promise<StepOutcome>): Promise<StepOutcome> {
-  try {
-    return await step();
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    return isTransientFileError(error) ? retryableFailure(message) : nonRetryableFailure(message);
-  }
 }

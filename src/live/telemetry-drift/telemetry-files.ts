@@ -51,16 +51,7 @@ export function workspaceLabel(root: string, path: string): string {
   return relativePath.split(sep).join('/');
 }
 
-// Errors another attempt may cure: a busy or locked file, a descriptor shortage, a file that
-// vanished between being found and being read.
-const TRANSIENT_CODES = new Set(['EBUSY', 'EAGAIN', 'EWOULDBLOCK', 'EMFILE', 'ENFILE', 'ETIMEDOUT', 'EINTR', 'ENOENT']);
-
-/** Whether a retry may cure this file-system error (`EBUSY`, `EMFILE`, …) rather than a person (`EACCES`, `EISDIR`). */
-export function isTransientFileError(error: unknown): boolean {
-  const code = errorCode(error);
-  return code !== undefined && TRANSIENT_CODES.has(code);
-}
-
+/** The `code` of a Node error (`ENOENT`, …), if it has one. */
 export function errorCode(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : undefined;

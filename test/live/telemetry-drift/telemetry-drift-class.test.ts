@@ -303,7 +303,7 @@ describe('telemetry-drift live class', () => {
     expect((await telemetryDriftClass.check(context)).findings).toEqual([]);
   });
 
-  it('does not rewrite the docs while another healer holds the workspace lock, and says so', async () => {
+  it('does not rewrite the docs while another healer holds the workspace lock: a retryable failure that says so', async () => {
     const { context, paths } = workspace(3);
     await telemetryDriftClass.inject(context, { kind: 'version-mismatch', count: 1, seed: 1 });
     const injected = snapshot(paths);
@@ -312,7 +312,7 @@ describe('telemetry-drift live class', () => {
       const impatient = { ...context, config: { ...context.config, lockTimeoutSeconds: 0.2 } };
       const run = await heal(impatient);
       expect(run.outcome).toBe('escalated');
-      expect(JSON.parse(run.payload)).toMatchObject({ step: 'sync-schema-and-docs', reason: 'non-retryable-error', error: expect.stringMatching(/another opsheal is repairing/) });
+      expect(JSON.parse(run.payload)).toMatchObject({ step: 'sync-schema-and-docs', reason: 'bounded-retry-exhausted', attempts: 3, error: expect.stringMatching(/another opsheal is repairing/) });
       expect(snapshot(paths)).toEqual(injected);
     } finally {
       lock.release();
