@@ -16,7 +16,8 @@ const stale = `${dist}.old-${process.pid}`;
 rmSync(fresh, { recursive: true, force: true });
 try {
   await build({
-    entryPoints: { main: 'src/cli/main.ts' },
+    // The memory-file scan's helper threads run their own entry point (src/workspace/memory-file-pool.ts).
+    entryPoints: { main: 'src/cli/main.ts', 'workers/memory-files': 'src/workspace/memory-file-worker.ts' },
     outdir: fresh,
     bundle: true,
     splitting: true,

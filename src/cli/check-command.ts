@@ -6,6 +6,7 @@ import { loadLiveClass, usesIndexDatabase } from '../live/live-classes.js';
 import { formatDetails } from '../render/text-lines.js';
 import { readCommandLine } from './command-line.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
+import { displayValue } from './display-value.js';
 import { createLiveContext } from './live-context.js';
 import { checkUsage } from './live-usage.js';
 import { clockFromEnvironment } from './run-environment.js';
@@ -67,10 +68,12 @@ export function reportText(report: CheckReport, limit: number): string[] {
   lines.push(`${report.failureClass}: ${verdict}${formatDetails(Object.fromEntries(found))}${formatDetails(report.metrics)}`);
   for (const [kind] of found) {
     const items = report.findings.filter((finding) => finding.kind === kind);
-    for (const item of items.slice(0, limit)) lines.push(`  ${kind.padEnd(21)} ${describeFinding(item)}`);
+    // Paths and subjects come from file names and files: a newline or an escape sequence in one must
+    // neither forge a line nor reach the terminal (`displayValue` shows them as `\xNN`).
+    for (const item of items.slice(0, limit)) lines.push(`  ${kind.padEnd(21)} ${displayValue(describeFinding(item))}`);
     if (items.length > limit) lines.push(`  ${''.padEnd(21)} … and ${items.length - limit} more (--json lists all)`);
   }
-  for (const note of report.notes) lines.push(`  note: ${note}`);
+  for (const note of report.notes) lines.push(`  note: ${displayValue(note)}`);
   return lines;
 }
 

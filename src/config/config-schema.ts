@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import { createRequire } from 'node:module';
+import type * as Zod from 'zod';
 import { FAILURE_CLASSES } from '../catalog/failure-classes.js';
 import { RETRY_LIMITS } from '../core/retry-policy.js';
 
@@ -32,110 +33,126 @@ export function shownValue(value: unknown): string {
   return text.length > SHOWN_VALUE_CHARS ? `${text.slice(0, SHOWN_VALUE_CHARS - 1)}…` : text;
 }
 
-function nonEmptyString(): z.ZodString {
-  const text = expected('expected a non-empty string');
-  return z.string({ error: text }).min(1, { error: text });
-}
-
-/** A string passed to a child process: the kernel cannot carry a NUL inside one. */
-function processString(allowEmpty: boolean): z.ZodString {
-  const text = expected(allowEmpty ? 'expected a string' : 'expected a non-empty string');
-  const base = z.string({ error: text });
-  return (allowEmpty ? base : base.min(1, { error: text })).refine((value) => !value.includes('\u0000'), {
-    error: 'expected a string without NUL characters',
-  });
-}
-
-function integerFrom(min: number, max: number): z.ZodNumber {
-  const text = expected(`expected an integer from ${min} to ${max}`);
-  return z.number({ error: text }).int({ error: text }).min(min, { error: text }).max(max, { error: text });
-}
-
-function numberFrom(min: number, max: number): z.ZodNumber {
-  const text = expected(`expected a number from ${min} to ${max}`);
-  return z.number({ error: text }).min(min, { error: text }).max(max, { error: text });
-}
-
-function positiveNumber(max?: number): z.ZodNumber {
-  const text = expected('expected a number > 0');
-  const schema = z.number({ error: text }).gt(0, { error: text });
-  return max === undefined ? schema : schema.max(max, { error: expected(`expected a number <= ${max}`) });
-}
-
 /** The longest a step command may run before it is killed: one day, in seconds. */
 export const MAX_STEP_TIMEOUT_SECONDS = 86_400;
 
-/** One step's command: program and arguments, run without a shell. */
-export const commandStepSchema = z.strictObject(
-  {
-    command: z
-      .array(processString(false), { error: expected('expected a non-empty list of non-empty strings') })
-      .min(1, { error: expected('expected a non-empty list of non-empty strings') }),
-    timeoutSeconds: positiveNumber(MAX_STEP_TIMEOUT_SECONDS).optional(),
-    cwd: nonEmptyString().optional(),
-    env: z
-      .record(
-        z.string().regex(/^[^=\u0000]+$/, { error: 'expected a variable name without "=" or NUL' }),
-        processString(true),
-        { error: expected('expected an object of variable names to strings') },
-      )
-      .optional(),
-    nonRetryableExitCodes: z
-      .array(integerFrom(1, 255), { error: expected('expected a list of integers from 1 to 255') })
-      .optional(),
-  },
-  { error: expected('expected an object with a command') },
-);
+/**
+ * zod is loaded, and the schema built, only when a config file is read: importing zod costs a
+ * command without a config file tens of milliseconds at start-up for nothing.
+ */
+let schemas: ReturnType<typeof buildSchemas> | undefined;
 
-/** The steps of one class: each of its step names may have a command. */
-function classStepsSchema(steps: readonly { readonly name: string }[]) {
-  const shape = Object.fromEntries(steps.map((step) => [step.name, commandStepSchema.optional()]));
-  return z.strictObject(shape, { error: expected('expected an object of step names to commands') }).optional();
+/** The schemas of a config file and of one step's command. */
+export function configSchemas(): ReturnType<typeof buildSchemas> {
+  schemas ??= buildSchemas((createRequire(import.meta.url)('zod') as typeof Zod).z);
+  return schemas;
 }
 
-const stepsSchema = z.strictObject(
-  Object.fromEntries(FAILURE_CLASSES.map((failureClass) => [failureClass.id, classStepsSchema(failureClass.steps)])),
-  { error: expected('expected an object of failure classes to steps') },
-);
+function buildSchemas(z: typeof Zod.z) {
+  function nonEmptyString(): Zod.z.ZodString {
+    const text = expected('expected a non-empty string');
+    return z.string({ error: text }).min(1, { error: text });
+  }
 
-/** The whole config file. */
-export const configFileSchema = z.strictObject(
-  {
-    db: nonEmptyString().optional(),
-    specsRoot: nonEmptyString().optional(),
-    telemetry: z
-      .strictObject(
-        { schema: nonEmptyString().optional(), docs: nonEmptyString().optional(), events: nonEmptyString().optional() },
-        { error: expected('expected an object') },
-      )
-      .optional(),
-    policy: z
-      .strictObject(
-        {
-          maxAttempts: integerFrom(1, RETRY_LIMITS.maxAttempts).optional(),
-          backoffSeconds: integerFrom(0, RETRY_LIMITS.backoffSeconds).optional(),
-        },
-        { error: expected('expected an object') },
-      )
-      .optional(),
-    thresholds: z
-      .strictObject(
-        {
-          misrouteRate: numberFrom(0, 1).optional(),
-          lookupP95Ms: positiveNumber().optional(),
-          sampleSize: integerFrom(1, 1_000_000).optional(),
-        },
-        { error: expected('expected an object') },
-      )
-      .optional(),
-    lockTimeoutSeconds: numberFrom(0, 3600).optional(),
-    steps: stepsSchema.optional(),
-  },
-  { error: expected('expected an object of settings') },
-);
+  /** A string passed to a child process: the kernel cannot carry a NUL inside one. */
+  function processString(allowEmpty: boolean): Zod.z.ZodString {
+    const text = expected(allowEmpty ? 'expected a string' : 'expected a non-empty string');
+    const base = z.string({ error: text });
+    return (allowEmpty ? base : base.min(1, { error: text })).refine((value) => !value.includes('\u0000'), {
+      error: 'expected a string without NUL characters',
+    });
+  }
+
+  function integerFrom(min: number, max: number): Zod.z.ZodNumber {
+    const text = expected(`expected an integer from ${min} to ${max}`);
+    return z.number({ error: text }).int({ error: text }).min(min, { error: text }).max(max, { error: text });
+  }
+
+  function numberFrom(min: number, max: number): Zod.z.ZodNumber {
+    const text = expected(`expected a number from ${min} to ${max}`);
+    return z.number({ error: text }).min(min, { error: text }).max(max, { error: text });
+  }
+
+  function positiveNumber(max?: number): Zod.z.ZodNumber {
+    const text = expected('expected a number > 0');
+    const schema = z.number({ error: text }).gt(0, { error: text });
+    return max === undefined ? schema : schema.max(max, { error: expected(`expected a number <= ${max}`) });
+  }
+
+  /** One step's command: program and arguments, run without a shell. */
+  const commandStepSchema = z.strictObject(
+    {
+      command: z
+        .array(processString(false), { error: expected('expected a non-empty list of non-empty strings') })
+        .min(1, { error: expected('expected a non-empty list of non-empty strings') }),
+      timeoutSeconds: positiveNumber(MAX_STEP_TIMEOUT_SECONDS).optional(),
+      cwd: nonEmptyString().optional(),
+      env: z
+        .record(
+          z.string().regex(/^[^=\u0000]+$/, { error: 'expected a variable name without "=" or NUL' }),
+          processString(true),
+          { error: expected('expected an object of variable names to strings') },
+        )
+        .optional(),
+      nonRetryableExitCodes: z
+        .array(integerFrom(1, 255), { error: expected('expected a list of integers from 1 to 255') })
+        .optional(),
+    },
+    { error: expected('expected an object with a command') },
+  );
+
+  /** The steps of one class: each of its step names may have a command. */
+  function classStepsSchema(steps: readonly { readonly name: string }[]) {
+    const shape = Object.fromEntries(steps.map((step) => [step.name, commandStepSchema.optional()]));
+    return z.strictObject(shape, { error: expected('expected an object of step names to commands') }).optional();
+  }
+
+  const stepsSchema = z.strictObject(
+    Object.fromEntries(FAILURE_CLASSES.map((failureClass) => [failureClass.id, classStepsSchema(failureClass.steps)])),
+    { error: expected('expected an object of failure classes to steps') },
+  );
+
+  /** The whole config file. */
+  const configFileSchema = z.strictObject(
+    {
+      db: nonEmptyString().optional(),
+      specsRoot: nonEmptyString().optional(),
+      telemetry: z
+        .strictObject(
+          { schema: nonEmptyString().optional(), docs: nonEmptyString().optional(), events: nonEmptyString().optional() },
+          { error: expected('expected an object') },
+        )
+        .optional(),
+      policy: z
+        .strictObject(
+          {
+            maxAttempts: integerFrom(1, RETRY_LIMITS.maxAttempts).optional(),
+            backoffSeconds: integerFrom(0, RETRY_LIMITS.backoffSeconds).optional(),
+          },
+          { error: expected('expected an object') },
+        )
+        .optional(),
+      thresholds: z
+        .strictObject(
+          {
+            misrouteRate: numberFrom(0, 1).optional(),
+            lookupP95Ms: positiveNumber().optional(),
+            sampleSize: integerFrom(1, 1_000_000).optional(),
+          },
+          { error: expected('expected an object') },
+        )
+        .optional(),
+      lockTimeoutSeconds: numberFrom(0, 3600).optional(),
+      steps: stepsSchema.optional(),
+    },
+    { error: expected('expected an object of settings') },
+  );
+
+  return { configFileSchema, commandStepSchema };
+}
 
 /** The config file as parsed: what was written, no defaults filled in. */
-export type ConfigFile = z.infer<typeof configFileSchema>;
+export type ConfigFile = Zod.z.infer<ReturnType<typeof buildSchemas>['configFileSchema']>;
 
 /**
  * Why `key` is not allowed in the object at `parentPath` (a path into the file): names what is.
@@ -159,18 +176,16 @@ export function unknownKeyMessage(parentPath: readonly PropertyKey[], key: strin
 
 /** The keys the schema allows in the object at `path`, by walking the schema's shapes. */
 function knownKeysAt(path: readonly PropertyKey[]): string[] {
-  let schema: z.ZodType = configFileSchema;
+  const z = (createRequire(import.meta.url)('zod') as typeof Zod).z;
+  const unwrapOptional = (schema: Zod.z.ZodType): Zod.z.ZodType => (schema instanceof z.ZodOptional ? (schema.unwrap() as Zod.z.ZodType) : schema);
+  let schema: Zod.z.ZodType = configSchemas().configFileSchema;
   for (const segment of path) {
     const object = unwrapOptional(schema);
     if (!(object instanceof z.ZodObject)) return [];
-    const next = (object.shape as Record<string, z.ZodType>)[String(segment)];
+    const next = (object.shape as Record<string, Zod.z.ZodType>)[String(segment)];
     if (!next) return [];
     schema = next;
   }
   const object = unwrapOptional(schema);
   return object instanceof z.ZodObject ? Object.keys(object.shape) : [];
-}
-
-function unwrapOptional(schema: z.ZodType): z.ZodType {
-  return schema instanceof z.ZodOptional ? (schema.unwrap() as z.ZodType) : schema;
 }

@@ -1,9 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import YAML from 'yaml';
+import { createRequire } from 'node:module';
+import type * as Yaml from 'yaml';
 import type { z } from 'zod';
 import { UsageError } from '../cli/usage-error.js';
-import { configFileSchema, unknownKeyMessage, type ConfigFile } from './config-schema.js';
+import { configSchemas, unknownKeyMessage, type ConfigFile } from './config-schema.js';
 import { defaultConfig, type CommandStepConfig, type OpshealConfig } from './opsheal-config.js';
 
 /** The names a workspace's config may have, in the order they are looked for. */
@@ -37,7 +38,7 @@ export function loadConfig(file: string): OpshealConfig {
   if (text.startsWith('\uFEFF')) text = text.slice(1);
 
   const raw = path.extname(file).toLowerCase() === '.json' ? parseJson(text, fail) : parseYaml(text, fail);
-  const parsed = configFileSchema.safeParse(raw);
+  const parsed = configSchemas().configFileSchema.safeParse(raw);
   if (!parsed.success) return fail(describeIssues(parsed.error.issues));
   return resolveConfig(parsed.data, path.dirname(path.resolve(file)), file);
 }
@@ -84,7 +85,8 @@ function parseYaml(text: string, fail: (message: string) => never): unknown {
   try {
     // parseDocument rather than parse: errors are collected instead of thrown, and warnings
     // (unknown tags and the like) are not printed on our stderr behind our back.
-    const document = YAML.parseDocument(text);
+    // Loaded here, not at start-up: only a YAML config needs it.
+    const document = (createRequire(import.meta.url)('yaml') as typeof Yaml).parseDocument(text);
     const [first] = document.errors;
     if (first) return fail(`not valid YAML: ${firstLine(first.message)}`);
     value = document.toJS({ maxAliasCount: 100 });

@@ -1,20 +1,57 @@
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 /**
  * Replaces `path` with `content` whole or not at all: the bytes go to a temporary file beside it,
  * which is then renamed over the target (atomic on one file system). Missing parent folders are
- * created. Throws on failure, after removing the temporary file.
+ * created. Throws on failure, after removing the temporary file. Temporary files that a writer
+ * killed between its write and its rename left beside the target are removed first.
  */
 export function writeFileAtomically(path: string, content: string | Uint8Array): void {
   const folder = dirname(path);
   mkdirSync(folder, { recursive: true });
-  const temporary = join(folder, `.${basename(path)}.${process.pid}.tmp`);
+  removeLeftoverTemporaries(path);
+  const temporary = join(folder, temporaryName(basename(path), process.pid));
   try {
     writeFileSync(temporary, content);
     renameSync(temporary, path);
   } catch (error) {
     rmSync(temporary, { force: true });
     throw error;
+  }
+}
+
+function temporaryName(name: string, pid: number): string {
+  return `.${name}.${pid}.tmp`;
+}
+
+/**
+ * Removes `.<name>.<pid>.tmp` files beside `path` whose process no longer runs: what a writer
+ * SIGKILLed between writing and renaming leaves behind. A live process's file is its write in
+ * progress and is left alone. Never throws: tidying up must not stop the write.
+ */
+export function removeLeftoverTemporaries(path: string): void {
+  const prefix = `.${basename(path)}.`;
+  let names: string[];
+  try {
+    names = readdirSync(dirname(path));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
+    const pid = name.slice(prefix.length, -'.tmp'.length);
+    if (!/^[0-9]+$/.test(pid) || Number(pid) === process.pid || isRunning(Number(pid))) continue;
+    rmSync(join(dirname(path), name), { force: true });
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, as another user. Only ESRCH says it is gone.
+    return (error as { code?: unknown }).code !== 'ESRCH';
   }
 }

@@ -13,6 +13,8 @@ export interface IndexDatabase {
 
 /** How long one statement waits on another writer before SQLITE_BUSY (then the step retries). */
 const BUSY_TIMEOUT_MS = 2000;
+/** The page cache of a connection that only reads (KiB). */
+export const SCAN_CACHE_KIB = 2048;
 
 /** Opens the workspace's index (read-only unless `write`), checks memory_index is there, runs `work`, closes. */
 export async function withIndexDatabase<T>(context: LiveContext, mode: 'read' | 'write', work: (index: IndexDatabase) => Promise<T> | T): Promise<T> {
@@ -26,7 +28,12 @@ export async function withIndexDatabase<T>(context: LiveContext, mode: 'read' | 
 
 /** Opens the workspace's index; the caller closes it. */
 export function openIndex(context: LiveContext, mode: 'read' | 'write', tables: readonly string[] = ['memory_index']): IndexDatabase {
-  const opened = openIndexDatabase(context.paths.db, { readonly: mode === 'read', busyTimeoutMs: BUSY_TIMEOUT_MS });
+  const opened = openIndexDatabase(context.paths.db, {
+    readonly: mode === 'read',
+    busyTimeoutMs: BUSY_TIMEOUT_MS,
+    // Reads scan whole tables once: a small page cache does as well as a large one, in less memory.
+    ...(mode === 'read' ? { cacheKiB: SCAN_CACHE_KIB } : {}),
+  });
   try {
     requireTables(opened.db, tables);
   } catch (error) {

@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { formatTimestamp } from '../core/timestamp.js';
 import { backupDatabase } from '../workspace/database-backup.js';
+import { requireSoundDatabase } from '../workspace/database-integrity.js';
 import { withWorkspaceLock } from '../workspace/workspace-lock.js';
 import type { LiveContext } from './live-class.js';
 
@@ -29,6 +30,8 @@ export async function repairUnderLock<Operation>(
     try {
       db.exec('BEGIN IMMEDIATE');
       try {
+        // Never plan on, write into or back up a damaged database as if it were sound.
+        requireSoundDatabase(db, context.paths.db);
         const operations = work.plan(db);
         if (operations.length === 0) {
           db.exec('ROLLBACK');

@@ -14,6 +14,16 @@ export type RowLocation =
  * macOS, and the server stores what its working folder resolved to).
  */
 export function locateRowPath(filePath: string, workspaceRoot: string): RowLocation {
+  // The common case, 100,000 times a check: a path already in normal form, relative or under the
+  // root as given, which the general rules below would return as it is.
+  if (sep === '/') {
+    if (filePath.charCodeAt(0) !== 47 /* / */) {
+      if (isNormalRelative(filePath)) return { kind: 'inside', relativePath: filePath };
+    } else if (workspaceRoot.length > 1 && filePath.startsWith(workspaceRoot) && filePath.charCodeAt(workspaceRoot.length) === 47 && !workspaceRoot.endsWith('/')) {
+      const rest = filePath.slice(workspaceRoot.length + 1);
+      if (isNormalRelative(rest) && !rest.endsWith('/')) return { kind: 'inside', relativePath: rest };
+    }
+  }
   if (isAbsolute(filePath)) {
     for (const root of rootForms(workspaceRoot)) {
       const relativePath = insideRelativePath(root, filePath);
@@ -60,6 +70,13 @@ export function newRowPaths(filePaths: Iterable<string>, workspaceRoot: string):
 /** The absolute path a new row stores for a workspace-relative file. */
 export function storedPath(relativePath: string, paths: NewRowPaths): string {
   return paths.style === 'absolute' ? join(paths.root, relativePath) : relativePath;
+}
+
+/** A non-empty `/`-separated relative path with no empty, `.` or `..` segment (normalising would not change it). */
+function isNormalRelative(path: string): boolean {
+  if (path === '' || path.charCodeAt(0) === 47 || path.includes('//')) return false;
+  if (path === '.' || path === '..' || path.startsWith('./') || path.startsWith('../')) return false;
+  return !path.includes('/./') && !path.includes('/../') && !path.endsWith('/.') && !path.endsWith('/..');
 }
 
 function insideRelativePath(root: string, filePath: string): string | undefined {

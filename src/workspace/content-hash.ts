@@ -1,3 +1,4 @@
+import * as crypto from 'node:crypto';
 import { createHash, type Hash } from 'node:crypto';
 
 /** The UTF-8 encoding of U+FEFF, the byte-order mark some editors put at the start of a file. */
@@ -15,8 +16,15 @@ export function startsWithUtf8Bom(bytes: Uint8Array): boolean {
  */
 export function contentHash(bytes: Uint8Array): string {
   const body = startsWithUtf8Bom(bytes) ? bytes.subarray(UTF8_BOM.length) : bytes;
-  return createHash('sha256').update(body).digest('hex');
+  return oneShotSha256 !== undefined ? oneShotSha256('sha256', body, 'hex') : createHash('sha256').update(body).digest('hex');
 }
+
+/**
+ * `crypto.hash` (Node 20.12 and later): a one-shot digest without a Hash object, about a third
+ * cheaper for small inputs, which is what 100,000 memory files are. Looked up by name so that a
+ * Node without it falls back to createHash.
+ */
+const oneShotSha256: typeof crypto.hash | undefined = typeof crypto.hash === 'function' ? crypto.hash : undefined;
 
 /** The content hash of `text` as it would be stored in a UTF-8 file (a leading U+FEFF is dropped). */
 export function contentHashOfText(text: string): string {

@@ -5,6 +5,9 @@ import { basename, join } from 'node:path';
 /** How many backups of one database to keep; older ones are removed after a new one is complete. */
 export const BACKUPS_KEPT = 5;
 
+/** Pages per backup step that better-sqlite3 takes as "the rest of the database". */
+const ALL_PAGES = 0x7fffffff;
+
 /**
  * Copies the live database with SQLite's online backup API into `backupsDir`, as
  * `<db name>-<stamp>-<pid>.sqlite` (`-2`, `-3`, ... for later ones of the same second), through a
@@ -18,11 +21,16 @@ export async function backupDatabase(dbPath: string, backupsDir: string, stamp: 
   const stem = basename(dbPath).replace(/\.(sqlite3?|db)$/, '');
   const name = unusedName(backupsDir, `${stem}-${stamp.replace(/[^0-9TZ]/g, '')}-${process.pid}`);
   const partial = join(backupsDir, `.${name}.partial`);
-  // Backups are taken under the workspace lock, so any partial file here is one a killed healer left.
-  for (const leftover of readdirSync(backupsDir).filter((file) => file.endsWith('.partial'))) rmSync(join(backupsDir, leftover), { force: true });
+  // Backups are taken under the workspace lock, so any partial file here (and the rollback journal
+  // SQLite keeps beside it while copying) is one a killed healer left.
+  for (const leftover of readdirSync(backupsDir).filter(isPartialBackupFile)) rmSync(join(backupsDir, leftover), { force: true });
   const source = new Database(dbPath, { readonly: true, fileMustExist: true, timeout: 5000 });
   try {
-    await source.backup(partial);
+    // The copy reads each page once: a small page cache does as well as SQLite's default 16 MiB.
+    source.pragma('cache_size = -2048');
+    // All pages in one step: one read transaction for the whole copy, instead of one per 100 pages
+    // and a turn of the event loop between them (a third of the time on a database of 100 MB).
+    await source.backup(partial, { progress: () => ALL_PAGES });
   } finally {
     source.close();
   }
@@ -30,6 +38,15 @@ export async function backupDatabase(dbPath: string, backupsDir: string, stamp: 
   renameSync(partial, target);
   pruneBackups(backupsDir, stem);
   return target;
+}
+
+/**
+ * A file a backup in progress writes: the copy under its temporary name `.<name>.partial`, and the
+ * files SQLite keeps beside it while writing (`-journal`, `-wal`, `-shm`). A healer killed mid-backup
+ * leaves them; none of them looks like a complete backup.
+ */
+export function isPartialBackupFile(name: string): boolean {
+  return /^\..+\.partial(-journal|-wal|-shm)?$/.test(name);
 }
 
 /**

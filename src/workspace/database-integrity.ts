@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { DatabaseUnusableError } from './database-unusable-error.js';
 
 /** What SQLite's own checks say about the index database. */
 export interface DatabaseIntegrity {
@@ -26,4 +27,23 @@ export function databaseIntegrity(db: Database): DatabaseIntegrity {
     if (code.startsWith('SQLITE_CORRUPT')) return { problems, ftsOk: false };
     throw error;
   }
+}
+
+/**
+ * Throws a non-retryable {@link DatabaseUnusableError} (code SQLITE_CORRUPT) when `PRAGMA
+ * quick_check` finds the database damaged: corruption in pages no query of opsheal's reads (a
+ * vector chunk, a free page) would otherwise let detect call the index healthy, and a repair would
+ * write into it and back it up as if it were sound. quick_check reads every page but skips the
+ * index-against-table comparison, so it costs a fraction of a full scan of the rows.
+ */
+export function requireSoundDatabase(db: Database, label: string): void {
+  const messages = (db.pragma('quick_check') as { quick_check: string }[]).map((row) => row.quick_check);
+  if (messages.length === 1 && messages[0] === 'ok') return;
+  // SQLite heads the first complaint with the schema's name; it says nothing here.
+  messages[0] = (messages[0] ?? '').replace(/^\*\*\* in database \w+ \*\*\*\s*/, '');
+  const shown = messages.slice(0, 3).join('; ');
+  throw new DatabaseUnusableError(
+    `${label}: database is corrupt (PRAGMA quick_check: ${shown}${messages.length > 3 ? `; and ${messages.length - 3} more` : ''}): restore it from a backup (.opsheal/backups) or let the memory server rebuild it`,
+    { retryable: false, code: 'SQLITE_CORRUPT' },
+  );
 }

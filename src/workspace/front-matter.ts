@@ -1,7 +1,9 @@
-import { parseDocument } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as Yaml from 'yaml';
 import { CONTEXT_TYPES, IMPORTANCE_TIERS, type ContextType, type ImportanceTier, type MemoryMetadata } from './memory-file.js';
 import { detachedString } from './detached-string.js';
 import { parseSimpleFrontMatter, type FrontMatterFields } from './front-matter-lines.js';
+import { parseWithLiteralBlocks } from './front-matter-literal-blocks.js';
 
 /** The tier a memory gets when its front matter names none, or one opsheal does not know. */
 export const DEFAULT_IMPORTANCE_TIER: ImportanceTier = 'normal';
@@ -44,14 +46,26 @@ export function splitFrontMatter(text: string): FrontMatterSplit {
  * file is treated as having no front matter); never throws.
  */
 export function parseFrontMatterFields(block: string): FrontMatterFields | undefined {
-  return parseSimpleFrontMatter(block) ?? parseFrontMatterWithYaml(block);
+  return parseSimpleFrontMatter(block) ?? parseWithLiteralBlocks(block) ?? parseFrontMatterWithYaml(block);
+}
+
+let yamlModule: typeof Yaml | undefined;
+
+/**
+ * The `yaml` package, loaded on the first front matter the fast reader declines: most workspaces
+ * need it for a few files or none, and loading it costs every process (and every scan thread) tens
+ * of milliseconds.
+ */
+function yaml(): typeof Yaml {
+  yamlModule ??= createRequire(import.meta.url)('yaml') as typeof Yaml;
+  return yamlModule;
 }
 
 /** The `yaml` package's reading of a front matter block; `undefined` when invalid or not a mapping. */
 export function parseFrontMatterWithYaml(block: string | readonly string[]): FrontMatterFields | undefined {
   try {
     // parseDocument, not parse: it reports errors instead of throwing and logging them.
-    const document = parseDocument(typeof block === 'string' ? block : block.join('\n'), { prettyErrors: false });
+    const document = yaml().parseDocument(typeof block === 'string' ? block : block.join('\n'), { prettyErrors: false });
     if (document.errors.length > 0) return undefined;
     const value: unknown = document.toJS({ maxAliasCount: 100 });
     if (value === null || value === undefined) return {};
@@ -72,6 +86,23 @@ export function parseMemoryMetadata(text: string, fileName: string): MemoryMetad
   const split = splitFrontMatter(text);
   const fields = split.block === undefined ? undefined : parseFrontMatterFields(split.block);
   const title = textField(fields?.title) ?? firstHeading(withoutBom(text), split.bodyStart) ?? titleFromFileName(fileName);
+  return metadataWithTitle(fields, title);
+}
+
+/**
+ * parseMemoryMetadata of a file whose text is known only up to the end of its front matter's
+ * closing fence (`head`): the same metadata when the front matter names a title, which settles it;
+ * `undefined` when the rest of the text is needed (no front matter, or no title in it, so the
+ * title comes from the first heading). Saves decoding the body of every memory file of a scan.
+ */
+export function parseFrontMatterMetadata(head: string): MemoryMetadata | undefined {
+  const split = splitFrontMatter(head);
+  const fields = split.block === undefined ? undefined : parseFrontMatterFields(split.block);
+  const title = textField(fields?.title);
+  return title === undefined ? undefined : metadataWithTitle(fields, title);
+}
+
+function metadataWithTitle(fields: FrontMatterFields | undefined, title: string): MemoryMetadata {
   return {
     title,
     triggerPhrases: phrasesField(fields?.trigger_phrases),

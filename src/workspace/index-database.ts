@@ -22,6 +22,11 @@ export interface OpenIndexDatabaseOptions {
    * row would fail or rewrite rows of tables opsheal does not own.
    */
   readonly foreignKeys?: boolean;
+  /**
+   * SQLite's page cache for this connection (KiB); SQLite's build default (16 MiB) when unset. A
+   * connection that only scans tables or runs SQLite's checks gains nothing from a large one.
+   */
+  readonly cacheKiB?: number;
 }
 
 /** An open index database and whether sqlite-vec could be loaded into it. */
@@ -49,6 +54,7 @@ export function openIndexDatabase(path: string, options: OpenIndexDatabaseOption
   try {
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
     db.pragma(`foreign_keys = ${options.foreignKeys === true ? 'ON' : 'OFF'}`);
+    if (options.cacheKiB !== undefined) db.pragma(`cache_size = -${Math.max(1, Math.floor(options.cacheKiB))}`);
     // Opening is lazy: a file that is not a database (or is locked exclusively) only fails on
     // the first read, which should happen here rather than in the middle of a step.
     db.prepare('SELECT count(*) FROM sqlite_master').get();

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { DatabaseUnusableError, toDatabaseUnusableError } from './database-unusable-error.js';
-import type { IndexRow } from './index-row.js';
-import { LEDGER_TRIGGERS, type LedgerEntry } from './ledger-entry.js';
+import type { IndexRow, IndexRowSummary } from './index-row.js';
+import { LEDGER_TRIGGERS, type LedgerEntry, type LedgerLink } from './ledger-entry.js';
 
 /**
  * Read-only queries on the index database. Every query names its columns: the real server's tables
@@ -95,6 +95,46 @@ export function readIndexRows(db: Db, options: { readonly mostRecent?: number } 
   }));
 }
 
+/**
+ * Every memory_index row's summary (id, path, anchor, session, hash, embedding status), by id: what
+ * index-drift and ledger-mismatch judge rows by, read without the columns they do not look at.
+ */
+export function readIndexRowSummaries(db: Db): IndexRowSummary[] {
+  requireColumns(db, 'memory_index', INDEX_ROW_COLUMNS);
+  const rows: IndexRowSummary[] = [];
+  try {
+    const statement = db.prepare('SELECT id, file_path, anchor_id, session_id, content_hash, embedding_status FROM memory_index ORDER BY id').raw(true);
+    for (const row of statement.iterate() as IterableIterator<unknown[]>) {
+      rows.push({
+        id: Number(row[0]),
+        filePath: text(row[1]) ?? '',
+        anchorId: text(row[2]),
+        sessionId: text(row[3]),
+        contentHash: text(row[4]),
+        embeddingStatus: embeddingStatus(row[5]),
+      });
+    }
+  } catch (error) {
+    throw toDatabaseUnusableError(error);
+  }
+  return rows;
+}
+
+/** Every mutation_ledger entry's links (id, type, new hash, linked memory ids), by id. */
+export function readLedgerLinks(db: Db): LedgerLink[] {
+  requireColumns(db, 'mutation_ledger', LEDGER_COLUMNS);
+  const links: LedgerLink[] = [];
+  try {
+    const statement = db.prepare('SELECT id, mutation_type, new_hash, linked_memory_ids FROM mutation_ledger ORDER BY id').raw(true);
+    for (const row of statement.iterate() as IterableIterator<unknown[]>) {
+      links.push({ id: Number(row[0]), mutationType: mutationType(row[1]), newHash: text(row[2]) ?? '', linkedMemoryIds: parseLinkedIds(text(row[3])) });
+    }
+  } catch (error) {
+    throw toDatabaseUnusableError(error);
+  }
+  return links;
+}
+
 /** Every mutation_ledger entry, by id. */
 export function readLedgerEntries(db: Db): LedgerEntry[] {
   requireColumns(db, 'mutation_ledger', LEDGER_COLUMNS);
@@ -132,7 +172,7 @@ export function ledgerTriggers(db: Db): string[] {
 export function readVectorIds(db: Db): number[] | undefined {
   if (!tableExists(db, 'vec_memories')) return undefined;
   try {
-    return (db.prepare('SELECT rowid FROM vec_memories ORDER BY rowid').raw(true).all() as unknown[][]).map((row) => Number(row[0]));
+    return (db.prepare('SELECT rowid FROM vec_memories ORDER BY rowid').pluck(true).all() as unknown[]).map(Number);
   } catch (error) {
     if (/no such module/.test(error instanceof Error ? error.message : '')) return undefined;
     throw toDatabaseUnusableError(error);
@@ -145,7 +185,11 @@ export function readVectorIds(db: Db): number[] | undefined {
  */
 export function readFtsIndexedIds(db: Db): number[] {
   requireTables(db, ['memory_fts', 'memory_fts_docsize']);
-  return query(db, 'SELECT id FROM memory_fts_docsize ORDER BY id').map((row) => Number(row[0]));
+  try {
+    return (db.prepare('SELECT id FROM memory_fts_docsize ORDER BY id').pluck(true).all() as unknown[]).map(Number);
+  } catch (error) {
+    throw toDatabaseUnusableError(error);
+  }
 }
 
 /**
@@ -183,6 +227,24 @@ function text(value: unknown): string | null {
   if (typeof value === 'string') return value;
   if (Buffer.isBuffer(value)) return value.toString('utf8');
   return String(value);
+}
+
+/**
+ * The same strings text() gives, with the usual values shared: 100,000 rows would otherwise hold
+ * 100,000 copies of "success" and "create".
+ */
+const COMMON_VALUES = new Map<string, string>(
+  ['pending', 'success', 'failed', 'retry', 'partial', 'create', 'update', 'delete', 'merge', 'archive', 'restore', 'reindex'].map((value) => [value, value]),
+);
+
+function embeddingStatus(value: unknown): string | null {
+  const status = text(value);
+  return status === null ? null : (COMMON_VALUES.get(status) ?? status);
+}
+
+function mutationType(value: unknown): string {
+  const type = text(value) ?? '';
+  return COMMON_VALUES.get(type) ?? type;
 }
 
 function integer(value: unknown): number | null {

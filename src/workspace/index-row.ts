@@ -17,3 +17,9 @@ export interface IndexRow {
   readonly createdAt: string;
   readonly updatedAt: string;
 }
+
+/**
+ * The columns a row is judged and recorded by (index-drift compares it with its file,
+ * ledger-mismatch with the ledger): a fraction of the row, so that reading 100,000 of them is cheap.
+ */
+export type IndexRowSummary = Pick<IndexRow, 'id' | 'filePath' | 'anchorId' | 'sessionId' | 'contentHash' | 'embeddingStatus'>;

@@ -17,6 +17,9 @@ export interface LedgerEntry {
   readonly sessionId: string | null;
 }
 
+/** What ledger-mismatch reads of each entry: which memories it links, what it did, and the hash it left. */
+export type LedgerLink = Pick<LedgerEntry, 'id' | 'mutationType' | 'newHash' | 'linkedMemoryIds'>;
+
 /** An entry to append: what a repair records. */
 export interface NewLedgerEntry {
   readonly mutationType: MutationType;

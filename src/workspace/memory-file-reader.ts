@@ -1,8 +1,8 @@
-import { closeSync, constants, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
-import { contentHash, createContentHasher } from './content-hash.js';
-import { parseMemoryMetadata } from './front-matter.js';
-import type { MemoryFileRecord, UnreadableMemoryFile } from './memory-file.js';
+import { contentHash, createContentHasher, startsWithUtf8Bom } from './content-hash.js';
+import { parseFrontMatterMetadata, parseMemoryMetadata } from './front-matter.js';
+import type { MemoryFileRecord, MemoryMetadata, UnreadableMemoryFile } from './memory-file.js';
 
 /** Files above this size are hashed in chunks instead of read whole (bytes). */
 export const LARGE_FILE_BYTES = 8 * 1024 * 1024;
@@ -63,7 +63,7 @@ export function readMemoryFile(location: MemoryFileLocation): MemoryFileReading 
     const stats = fstatSync(descriptor);
     if (!stats.isFile()) return unreadable('not-a-file');
     const mtimeMs = Math.floor(stats.mtimeMs);
-    const content = stats.size > LARGE_FILE_BYTES ? readLargeFile(descriptor) : readSmallFile(descriptor);
+    const content = stats.size > LARGE_FILE_BYTES ? readLargeFile(descriptor, location.relativePath) : readSmallFile(descriptor, stats.size, location.relativePath);
     if (typeof content === 'string') return unreadable(content);
     return {
       kind: 'file',
@@ -74,7 +74,7 @@ export function readMemoryFile(location: MemoryFileLocation): MemoryFileReading 
         contentHash: content.hash,
         mtimeMs,
         sizeBytes: content.sizeBytes,
-        metadata: parseMemoryMetadata(content.metadataText, location.relativePath),
+        metadata: content.metadata,
       },
     };
   } catch (error) {
@@ -87,19 +87,102 @@ export function readMemoryFile(location: MemoryFileLocation): MemoryFileReading 
 interface FileContent {
   readonly hash: string;
   readonly sizeBytes: number;
-  /** The whole text, or for a large file its first 64 KB. */
-  readonly metadataText: string;
+  /** From the whole text, or for a large file its first 64 KB. */
+  readonly metadata: MemoryMetadata;
 }
 
-function readSmallFile(descriptor: number): FileContent | UnreadableReason {
-  const bytes = readFileSync(descriptor);
+/**
+ * The buffer small files are read into, reused from file to file (a file's bytes never outlive its
+ * read: the hash and the decoded text are copies), so a scan does not allocate one per file.
+ */
+let readBuffer = Buffer.allocUnsafe(64 * 1024);
+/** A buffer grown past this for one big file is let go afterwards (bytes). */
+const KEPT_READ_BUFFER_BYTES = 1024 * 1024;
+
+function readSmallFile(descriptor: number, statSize: number, fileName: string): FileContent | UnreadableReason {
+  try {
+    return smallFileContent(readToEnd(descriptor, statSize), fileName);
+  } finally {
+    if (readBuffer.length > KEPT_READ_BUFFER_BYTES) readBuffer = Buffer.allocUnsafe(64 * 1024);
+  }
+}
+
+/** Reads from the descriptor's position to the end of the file into `readBuffer`; a view of the bytes. */
+function readToEnd(descriptor: number, statSize: number): Buffer {
+  // Room for one byte more than fstat said: a read that comes back short has reached the end of the
+  // file (one read call for a file that did not change); a file that grew since, or that reports
+  // size 0, fills the room and is read on, the buffer growing as needed.
+  if (readBuffer.length < statSize + 1) readBuffer = Buffer.allocUnsafe(statSize + 1);
+  let length = 0;
+  for (;;) {
+    if (length === readBuffer.length) {
+      const grown = Buffer.allocUnsafe(readBuffer.length * 2);
+      readBuffer.copy(grown, 0, 0, length);
+      readBuffer = grown;
+    }
+    const room = readBuffer.length - length;
+    const read = readSync(descriptor, readBuffer, length, room, null);
+    length += read;
+    if (read < room) break;
+  }
+  return readBuffer.subarray(0, length);
+}
+
+function smallFileContent(bytes: Buffer, fileName: string): FileContent | UnreadableReason {
   // A NUL byte never appears in text; checking it first keeps binaries out of the UTF-8 check.
   if (bytes.indexOf(0) !== -1) return 'binary';
   if (!isUtf8(bytes)) return 'invalid-utf8';
-  return { hash: contentHash(bytes), sizeBytes: bytes.length, metadataText: bytes.toString('utf8') };
+  return { hash: contentHash(bytes), sizeBytes: bytes.length, metadata: metadataOf(bytes, fileName) };
 }
 
-function readLargeFile(descriptor: number): FileContent | UnreadableReason {
+/**
+ * parseMemoryMetadata of the file's text, decoding only the front matter when it names the title
+ * (which settles every field): the body, most of a memory file, is decoded only to look for a
+ * heading when there is no title to take.
+ */
+function metadataOf(bytes: Buffer, fileName: string): MemoryMetadata {
+  const headEnd = frontMatterEnd(bytes);
+  const settled = headEnd === undefined ? undefined : parseFrontMatterMetadata(bytes.toString('utf8', 0, headEnd));
+  return settled ?? parseMemoryMetadata(bytes.toString('utf8'), fileName);
+}
+
+const NEWLINE = 0x0a;
+
+/**
+ * Where the front matter ends in the bytes (just past its closing fence line), by the rules of
+ * splitFrontMatter: a first line (after a UTF-8 byte-order mark) that is `---`, and a later line
+ * that is; trailing spaces, tabs and a carriage return allowed. `undefined` when there is none.
+ * Lines are the same in bytes as in the text: a newline byte never occurs inside a UTF-8 sequence.
+ */
+function frontMatterEnd(bytes: Buffer): number | undefined {
+  const start = startsWithUtf8Bom(bytes) ? 3 : 0;
+  const firstEnd = lineEndAt(bytes, start);
+  if (!isFenceLine(bytes, start, firstEnd)) return undefined;
+  let lineStart = firstEnd + 1;
+  while (lineStart <= bytes.length) {
+    const end = lineEndAt(bytes, lineStart);
+    if (isFenceLine(bytes, lineStart, end)) return Math.min(end + 1, bytes.length);
+    if (end >= bytes.length) return undefined;
+    lineStart = end + 1;
+  }
+  return undefined;
+}
+
+function lineEndAt(bytes: Buffer, from: number): number {
+  const end = bytes.indexOf(NEWLINE, from);
+  return end === -1 ? bytes.length : end;
+}
+
+function isFenceLine(bytes: Buffer, start: number, end: number): boolean {
+  if (end - start < 3 || bytes[start] !== 0x2d || bytes[start + 1] !== 0x2d || bytes[start + 2] !== 0x2d) return false;
+  for (let index = start + 3; index < end; index += 1) {
+    const byte = bytes[index];
+    if (byte !== 0x20 && byte !== 0x09 && byte !== 0x0d) return false;
+  }
+  return true;
+}
+
+function readLargeFile(descriptor: number, fileName: string): FileContent | UnreadableReason {
   const hasher = createContentHasher();
   // The streaming decoder checks UTF-8 across chunk boundaries; its output is thrown away.
   const validator = new TextDecoder('utf-8', { fatal: true });
@@ -124,7 +207,7 @@ function readLargeFile(descriptor: number): FileContent | UnreadableReason {
   }
   // The cut may split a character; the replacement character it leaves is past the front matter.
   const metadataText = head === undefined ? '' : head.toString('utf8');
-  return { hash: hasher.digest(), sizeBytes, metadataText };
+  return { hash: hasher.digest(), sizeBytes, metadata: parseMemoryMetadata(metadataText, fileName) };
 }
 
 /** The unreadable reason for a failed file-system call. */

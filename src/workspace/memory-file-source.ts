@@ -13,4 +13,10 @@ export interface MemoryFileScan {
  */
 export interface MemoryFileSource {
   scan(): MemoryFileScan;
+  /**
+   * Starts a scan without waiting for it, where the source can read on other threads, and returns
+   * the function that completes it: the caller can do other work (read the database) in between.
+   * Optional; `start()()` is `scan()`. A started scan that is never completed is simply dropped.
+   */
+  start?(): () => MemoryFileScan;
 }

@@ -1,5 +1,5 @@
-import { readdirSync, realpathSync, statSync, type Dirent } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { lstatSync, readdirSync, realpathSync, statSync, type Dirent } from 'node:fs';
+import { normalize, relative, sep } from 'node:path';
 import { detachedString } from './detached-string.js';
 import type { MemoryFileRecord, UnreadableMemoryFile } from './memory-file.js';
 import {
@@ -75,91 +75,231 @@ export function* walkMemoryFiles(paths: WorkspacePaths): Generator<MemoryFileRea
  * as do folders that cannot be listed (`permission-denied`, `unreadable`: the relativePath is then
  * the folder's, and the memories inside it are unknown, not gone).
  * Real folders are walked before linked ones, so a file reached both ways keeps its real path.
- * A missing specs root yields nothing.
+ * A specs root that is missing or not a folder comes back as one unreadable entry (its memories are
+ * unknown, not gone: an unmounted or misnamed folder must not make every row look orphaned). A name
+ * that is not valid UTF-8 cannot be opened by the string Node decodes it to: such a memory file, or a
+ * folder that may hold memories, comes back as unreadable (`invalid-utf8`) instead of being skipped.
  */
-export function* listMemoryFiles(paths: WorkspacePaths): Generator<MemoryFileListing> {
+export function* listMemoryFiles(paths: WorkspacePaths, listings?: FolderListingCache): Generator<MemoryFileListing> {
   const boundaries = insideBoundaries(paths);
   const visited = new Set<string>();
-  const specsIdentity = folderIdentity(paths.specsRoot);
-  if (specsIdentity === undefined) return;
-  visited.add(specsIdentity);
+  const specsStats = folderStats(paths.specsRoot);
+  if (specsStats === undefined) {
+    yield unreadableAt(toSlashes(relative(paths.root, paths.specsRoot)), existsAtAll(paths.specsRoot) ? 'not-a-file' : 'vanished');
+    return;
+  }
+  visited.add(specsStats.identity);
+  listings?.beginScan();
+  // Paths are built by appending entry names to a normalised folder path, which is what path.join
+  // would give, and relative paths by appending to the folder's, which is what path.relative would.
+  const specsRoot = normalize(paths.specsRoot);
+  const start: PendingFolder = {
+    path: specsRoot.length > 1 && specsRoot.endsWith(sep) ? specsRoot.slice(0, -1) : specsRoot,
+    underSpecs: '',
+    underRoot: toSlashes(relative(paths.root, specsRoot)),
+    stats: specsStats,
+  };
   // Linked folders wait until every real folder is walked (see above); they may queue more.
-  const linkedFolders: Array<{ readonly path: string; readonly parent: string; readonly identity: string; readonly realPath: string }> = [];
-  const pending: string[] = [paths.specsRoot];
+  const linkedFolders: Array<{ readonly folder: PendingFolder; readonly parent: string; readonly realPath: string }> = [];
+  const pending: PendingFolder[] = [start];
   while (pending.length > 0 || linkedFolders.length > 0) {
-    let folder: string;
+    let folder: PendingFolder;
     if (pending.length > 0) {
-      folder = pending.pop() as string;
+      folder = pending.pop() as PendingFolder;
     } else {
       const link = linkedFolders.shift() as (typeof linkedFolders)[number];
       // Decided only now, once every real folder has claimed its own identity.
-      if (visited.has(link.identity)) {
-        yield unreadableAt(paths, link.path, isAncestor(link.realPath, link.parent) ? 'symlink-loop' : 'symlink-duplicate');
+      if (visited.has(link.folder.stats.identity)) {
+        yield unreadableAt(link.folder.underRoot, isAncestor(link.realPath, link.parent) ? 'symlink-loop' : 'symlink-duplicate');
         continue;
       }
-      visited.add(link.identity);
-      folder = link.path;
+      visited.add(link.folder.stats.identity);
+      folder = link.folder;
     }
-    let entries: Dirent[];
+    let listing: FolderListing;
     try {
-      entries = readdirSync(folder, { withFileTypes: true });
+      listing = listFolder(folder, listings);
     } catch (error) {
       const reason = reasonForError(error);
       // A folder that went away took its files with it before we saw them: nothing to report.
-      if (reason !== 'vanished') yield unreadableAt(paths, folder, reason === 'not-a-file' ? 'unreadable' : reason);
+      if (reason !== 'vanished') yield unreadableAt(folder.underRoot, reason === 'not-a-file' ? 'unreadable' : reason);
       continue;
     }
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    const inMemoryFolder = isMemoryFolderPath(paths, folder);
-    const subfolders: string[] = [];
-    for (const entry of entries) {
-      const path = join(folder, entry.name);
-      const isCandidate = inMemoryFolder && entry.name.endsWith('.md') && entry.name.length > 3;
-      if (entry.isSymbolicLink()) {
+    // `memory` directly in the specs root has no spec folder above it.
+    const inMemoryFolder = folder.underSpecs !== 'memory' && folder.underSpecs.endsWith('/memory') && !folder.underSpecs.startsWith('../');
+    // Candidates are chosen by the same rule, so the fallback only guards against a change of rule.
+    const specFolder = inMemoryFolder ? detachedString(specFolderOf(`${folder.underSpecs}/entry.md`) ?? '') : '';
+    const subfolders: PendingFolder[] = [];
+    const { names, kinds, locations } = listing;
+    for (let index = 0; index < names.length; index += 1) {
+      const name = names[index] as string;
+      const kind = kinds[index];
+      const isCandidate = inMemoryFolder && name.endsWith('.md') && name.length > 3;
+      // Node decodes a name that is not UTF-8 with U+FFFD in place of the bad bytes, and that string
+      // names no file: report it (when it may be or hold a memory) rather than lose it silently.
+      if (name.includes('\uFFFD') && !existsAtAll(childPath(folder.path, name))) {
+        if (isCandidate || kind === ENTRY_DIRECTORY || kind === ENTRY_SYMLINK) yield unreadableAt(childRelative(folder.underRoot, name), 'invalid-utf8');
+        continue;
+      }
+      if (kind === ENTRY_SYMLINK) {
+        const path = childPath(folder.path, name);
         const link = resolveLink(path, boundaries);
         if (link.kind === 'refused') {
           // A dangling or outside link matters when it stands for a memory or hides a folder.
-          if (isCandidate || link.isDirectory) yield unreadableAt(paths, path, link.reason);
+          if (isCandidate || link.isDirectory) yield unreadableAt(childRelative(folder.underRoot, name), link.reason);
           continue;
         }
         if (link.isDirectory) {
-          linkedFolders.push({ path, parent: folder, identity: link.identity, realPath: link.realPath });
+          linkedFolders.push({ folder: childFolder(folder, name, link.stats), parent: folder.path, realPath: link.realPath });
           continue;
         }
-        if (isCandidate) yield candidateAt(paths, path);
+        if (isCandidate) yield { kind: 'location', location: candidateAt(folder, name, specFolder, locations, index) };
         continue;
       }
-      if (entry.isDirectory()) {
-        const identity = folderIdentity(path);
-        if (identity === undefined || visited.has(identity)) continue;
-        visited.add(identity);
-        subfolders.push(path);
+      if (kind === ENTRY_DIRECTORY) {
+        const path = childPath(folder.path, name);
+        const stats = folderStats(path);
+        if (stats === undefined || visited.has(stats.identity)) continue;
+        visited.add(stats.identity);
+        subfolders.push(childFolder(folder, name, stats, path));
         continue;
       }
-      if (isCandidate) yield entry.isFile() ? candidateAt(paths, path) : unreadableAt(paths, path, 'not-a-file');
+      if (isCandidate) {
+        yield kind === ENTRY_FILE
+          ? { kind: 'location', location: candidateAt(folder, name, specFolder, locations, index) }
+          : unreadableAt(childRelative(folder.underRoot, name), 'not-a-file');
+      }
     }
     // Reversed so that popping walks subfolders in name order.
-    for (let index = subfolders.length - 1; index >= 0; index -= 1) pending.push(subfolders[index] as string);
+    for (let index = subfolders.length - 1; index >= 0; index -= 1) pending.push(subfolders[index] as PendingFolder);
   }
 }
 
-function candidateAt(paths: WorkspacePaths, absolutePath: string): MemoryFileListing {
-  // Detached: path.relative returns a view into a longer path, which a record would keep alive.
-  const relativePath = detachedString(workspaceRelative(paths, absolutePath));
-  // Candidates are chosen by the same rule, so the fallback only guards against a change of rule.
-  const specFolder = detachedString(specFolderOf(toSlashes(relative(paths.specsRoot, absolutePath))) ?? '');
-  return { kind: 'location', location: { absolutePath, relativePath, specFolder } };
+/**
+ * What one scan remembers of each folder's listing, so that the next scan lists again only the
+ * folders that changed. A listing is reused while the folder is the same folder (device and inode)
+ * with the same mtime and ctime, and only when its last change was well before the listing was
+ * taken: a change within the file system's timestamp granularity of the listing could otherwise
+ * leave the times as they were. Files are never cached here, only the names and types of entries;
+ * links are resolved again on every scan.
+ */
+export class FolderListingCache {
+  private previous = new Map<string, FolderListing>();
+  private current = new Map<string, FolderListing>();
+
+  /** `racyMarginMs`: how long before its listing a folder's last change must be (tests use 0). */
+  constructor(private readonly racyMarginMs = RACY_MARGIN_MS) {}
+
+  /** Starts a scan: listings the scan does not use again are forgotten when the next one starts. */
+  beginScan(): void {
+    this.previous = this.current;
+    this.current = new Map();
+  }
+
+  /** The listing of the folder from the last scan, when it still holds for these stats. */
+  reusable(path: string, stats: FolderStats): FolderListing | undefined {
+    const listing = this.previous.get(path);
+    if (listing === undefined) return undefined;
+    const settled = stats.ctimeMs < listing.listedAtMs - this.racyMarginMs;
+    return settled && listing.identity === stats.identity && listing.mtimeMs === stats.mtimeMs && listing.ctimeMs === stats.ctimeMs
+      ? listing
+      : undefined;
+  }
+
+  keep(path: string, listing: FolderListing): void {
+    this.current.set(path, listing);
+  }
 }
 
-function isMemoryFolderPath(paths: WorkspacePaths, folder: string): boolean {
-  if (!folder.endsWith(`${sep}memory`)) return false;
-  const underSpecs = toSlashes(relative(paths.specsRoot, folder));
-  // `memory` directly in the specs root has no spec folder above it.
-  return underSpecs !== 'memory' && underSpecs.endsWith('/memory') && !underSpecs.startsWith('../');
+/**
+ * How long before a listing a folder's last change must be for the listing to be trusted later (ms):
+ * generous against coarse file-system timestamps and a file server's clock running a little ahead.
+ */
+const RACY_MARGIN_MS = 2_000;
+
+const ENTRY_FILE = 0;
+const ENTRY_DIRECTORY = 1;
+const ENTRY_SYMLINK = 2;
+const ENTRY_OTHER = 3;
+
+/** A folder's identity (`dev:ino`) and change times, from one stat. */
+interface FolderStats {
+  readonly identity: string;
+  readonly mtimeMs: number;
+  readonly ctimeMs: number;
+}
+
+/** A folder to walk: its path (normalised), its paths relative to the specs root and to the workspace, `/`-separated. */
+interface PendingFolder {
+  readonly path: string;
+  readonly underSpecs: string;
+  readonly underRoot: string;
+  readonly stats: FolderStats;
+}
+
+/** A folder's entries in name order, with their types, and the memory file locations made from them. */
+interface FolderListing {
+  readonly identity: string;
+  readonly mtimeMs: number;
+  readonly ctimeMs: number;
+  readonly listedAtMs: number;
+  readonly names: readonly string[];
+  readonly kinds: Uint8Array;
+  readonly locations: Array<MemoryFileLocation | undefined>;
+}
+
+function listFolder(folder: PendingFolder, listings: FolderListingCache | undefined): FolderListing {
+  const reused = listings?.reusable(folder.path, folder.stats);
+  if (reused !== undefined) {
+    listings?.keep(folder.path, reused);
+    return reused;
+  }
+  const listedAtMs = Date.now();
+  const entries: Dirent[] = readdirSync(folder.path, { withFileTypes: true });
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const kinds = new Uint8Array(entries.length);
+  entries.forEach((entry, index) => {
+    kinds[index] = entry.isSymbolicLink() ? ENTRY_SYMLINK : entry.isDirectory() ? ENTRY_DIRECTORY : entry.isFile() ? ENTRY_FILE : ENTRY_OTHER;
+  });
+  const listing: FolderListing = {
+    ...folder.stats,
+    listedAtMs,
+    names: entries.map((entry) => entry.name),
+    kinds,
+    locations: new Array<MemoryFileLocation | undefined>(entries.length),
+  };
+  listings?.keep(folder.path, listing);
+  return listing;
+}
+
+function childPath(folderPath: string, name: string): string {
+  return folderPath.endsWith(sep) ? `${folderPath}${name}` : `${folderPath}${sep}${name}`;
+}
+
+function childRelative(relativeFolder: string, name: string): string {
+  return relativeFolder === '' ? name : `${relativeFolder}/${name}`;
+}
+
+function childFolder(parent: PendingFolder, name: string, stats: FolderStats, path = childPath(parent.path, name)): PendingFolder {
+  return { path, underSpecs: childRelative(parent.underSpecs, name), underRoot: childRelative(parent.underRoot, name), stats };
+}
+
+function candidateAt(
+  folder: PendingFolder,
+  name: string,
+  specFolder: string,
+  locations: Array<MemoryFileLocation | undefined>,
+  index: number,
+): MemoryFileLocation {
+  const known = locations[index];
+  if (known !== undefined) return known;
+  const location = { absolutePath: childPath(folder.path, name), relativePath: childRelative(folder.underRoot, name), specFolder };
+  locations[index] = location;
+  return location;
 }
 
 type LinkTarget =
-  | { readonly kind: 'followed'; readonly isDirectory: boolean; readonly identity: string; readonly realPath: string }
+  | { readonly kind: 'followed'; readonly isDirectory: boolean; readonly stats: FolderStats; readonly realPath: string }
   | { readonly kind: 'refused'; readonly isDirectory: boolean; readonly reason: UnreadableReason };
 
 /** Where a link leads, and whether it may be followed. The target is stat'ed, never read or listed. */
@@ -173,11 +313,11 @@ function resolveLink(path: string, boundaries: readonly string[]): LinkTarget {
     return { kind: 'refused', isDirectory: reason === 'symlink-loop', reason: reason === 'vanished' ? 'broken-symlink' : reason };
   }
   let isDirectory: boolean;
-  let identity: string;
+  let stats: FolderStats;
   try {
-    const stats = statSync(realPath);
-    isDirectory = stats.isDirectory();
-    identity = `${stats.dev}:${stats.ino}`;
+    const target = statSync(realPath);
+    isDirectory = target.isDirectory();
+    stats = { identity: `${target.dev}:${target.ino}`, mtimeMs: target.mtimeMs, ctimeMs: target.ctimeMs };
   } catch (error) {
     const reason = reasonForError(error);
     return { kind: 'refused', isDirectory: false, reason: reason === 'vanished' ? 'broken-symlink' : reason };
@@ -185,7 +325,7 @@ function resolveLink(path: string, boundaries: readonly string[]): LinkTarget {
   if (!boundaries.some((boundary) => realPath === boundary || realPath.startsWith(boundary + sep))) {
     return { kind: 'refused', isDirectory, reason: 'symlink-outside-workspace' };
   }
-  return { kind: 'followed', isDirectory, identity, realPath };
+  return { kind: 'followed', isDirectory, stats, realPath };
 }
 
 /** The real paths a link may lead into: the workspace and the specs root (which may be elsewhere). */
@@ -202,13 +342,18 @@ function insideBoundaries(paths: WorkspacePaths): string[] {
   return [...boundaries];
 }
 
-function folderIdentity(path: string): string | undefined {
+function folderStats(path: string): FolderStats | undefined {
   try {
     const stats = statSync(path);
-    return stats.isDirectory() ? `${stats.dev}:${stats.ino}` : undefined;
+    return stats.isDirectory() ? { identity: `${stats.dev}:${stats.ino}`, mtimeMs: stats.mtimeMs, ctimeMs: stats.ctimeMs } : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** Whether anything (a file, a folder, a dangling link) is at `path`. */
+function existsAtAll(path: string): boolean {
+  return lstatSync(path, { throwIfNoEntry: false }) !== undefined;
 }
 
 function isAncestor(candidate: string, folder: string): boolean {
@@ -221,12 +366,8 @@ function isAncestor(candidate: string, folder: string): boolean {
   return real === candidate || real.startsWith(candidate + sep);
 }
 
-function unreadableAt(paths: WorkspacePaths, absolutePath: string, reason: UnreadableReason): MemoryFileListing {
-  return { kind: 'unreadable', unreadable: { relativePath: workspaceRelative(paths, absolutePath), reason } };
-}
-
-function workspaceRelative(paths: WorkspacePaths, absolutePath: string): string {
-  return toSlashes(relative(paths.root, absolutePath));
+function unreadableAt(relativePath: string, reason: UnreadableReason): MemoryFileListing {
+  return { kind: 'unreadable', unreadable: { relativePath, reason } };
 }
 
 function toSlashes(path: string): string {

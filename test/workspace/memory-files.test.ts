@@ -70,8 +70,8 @@ describe('scanMemoryFiles', () => {
     expect(scanMemoryFiles(defaultPaths(root)).files.map((file) => file.relativePath)).toEqual(['specs/001-auth/memory/kept.md']);
   });
 
-  it('returns nothing, without throwing, when there is no specs folder', () => {
-    expect(scanMemoryFiles(defaultPaths(temporaryFolder()))).toEqual({ files: [], unreadable: [] });
+  it('reports a missing specs folder as unreadable, without throwing: its memories are unknown, not gone', () => {
+    expect(scanMemoryFiles(defaultPaths(temporaryFolder()))).toEqual({ files: [], unreadable: [{ relativePath: 'specs', reason: 'vanished' }] });
   });
 
   it('survives a symlink loop and reports it', () => {

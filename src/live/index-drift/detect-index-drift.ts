@@ -1,6 +1,7 @@
 import type { Finding } from '../live-class.js';
 import { locateRowPath } from '../memory-path.js';
 import { byId, byPathThenId } from '../compare.js';
+import { filesByPathOf } from './files-by-path.js';
 import type { IndexDriftState } from './index-drift-state.js';
 
 export interface IndexDriftFindings {
@@ -15,7 +16,7 @@ export interface IndexDriftFindings {
  * a row's folder and session are routing, which session-ambiguity judges.
  */
 export function detectIndexDrift(state: IndexDriftState): IndexDriftFindings {
-  const filesByPath = new Map(state.files.map((file) => [file.relativePath, file]));
+  const filesByPath = filesByPathOf(state.files);
   // A file that exists but cannot be read is not gone: its row must not look orphaned, and no
   // repair can index it, so it is reported for a person instead.
   // An unreadable entry may be a whole folder that could not be listed: its files are not gone either.
@@ -29,7 +30,7 @@ export function detectIndexDrift(state: IndexDriftState): IndexDriftFindings {
   const missingVectors: Finding[] = [];
   const settled = new Set<number>();
   let foreignRows = 0;
-  const vectorIds = state.vectorIds ? new Set(state.vectorIds) : undefined;
+  const vectorIds = state.vectorIds ? idSet(state.vectorIds) : undefined;
 
   for (const row of state.rows) {
     const location = locateRowPath(row.filePath, state.workspaceRoot);
@@ -60,14 +61,14 @@ export function detectIndexDrift(state: IndexDriftState): IndexDriftFindings {
     if (!rowPaths.has(file.relativePath)) missing.push({ kind: 'missing', path: file.relativePath });
   }
 
-  const rowIds = new Set(state.rows.map((row) => row.id));
+  const rowIds = idSet(state.rows.map((row) => row.id));
   const ftsOutOfStep: Finding[] = [];
   if (state.ftsIndexedIds !== undefined) {
-    const ftsIds = new Set(state.ftsIndexedIds);
+    const ftsIds = idSet(state.ftsIndexedIds);
     for (const row of state.rows) {
       if (!ftsIds.has(row.id)) ftsOutOfStep.push({ kind: 'fts-out-of-step', memoryId: row.id, detail: 'row not in the FTS index' });
     }
-    for (const id of ftsIds) {
+    for (const id of ftsIds.values()) {
       if (!rowIds.has(id)) ftsOutOfStep.push({ kind: 'fts-out-of-step', memoryId: id, detail: 'FTS entry with no row' });
     }
   }
@@ -94,6 +95,30 @@ export function detectIndexDrift(state: IndexDriftState): IndexDriftFindings {
     ],
     foreignRows,
   };
+}
+
+/** A set of ids: a bitmap when they are dense non-negative integers (row ids are), else a Set. */
+interface IdSet {
+  has(id: number): boolean;
+  /** Each distinct id once, in first-seen order (the order a Set of the same ids gives). */
+  values(): Iterable<number>;
+}
+
+function idSet(ids: readonly number[]): IdSet {
+  let max = -1;
+  for (const id of ids) {
+    if (!Number.isSafeInteger(id) || id < 0) return new Set(ids);
+    if (id > max) max = id;
+  }
+  if (max > 4 * ids.length + 1024) return new Set(ids);
+  const marks = new Uint8Array(max + 1);
+  const distinct: number[] = [];
+  for (const id of ids) {
+    if (marks[id] === 1) continue;
+    marks[id] = 1;
+    distinct.push(id);
+  }
+  return { has: (id) => Number.isSafeInteger(id) && id >= 0 && id <= max && marks[id] === 1, values: () => distinct };
 }
 
 function short(hash: string | null): string {

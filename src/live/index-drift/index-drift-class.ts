@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { failureClassStep } from '../../catalog/failure-classes.js';
 import { retryableFailure, succeeded, type StepOutcome } from '../../core/step-outcome.js';
-import { databaseIntegrity } from '../../workspace/database-integrity.js';
+import { afterCheck, startIntegrityCheck, startSoundnessCheck } from '../background-checks.js';
 import { escalationItems } from '../escalation-items.js';
 import { countByKind, nonZeroCounts } from '../finding-counts.js';
 import { openIndex, withIndexDatabase } from '../index-database-session.js';
@@ -14,7 +14,7 @@ import { detectIndexDrift } from './detect-index-drift.js';
 import { INDEX_DRIFT_KINDS } from './index-drift-state.js';
 import { injectIndexDrift, INDEX_DRIFT_FAULTS } from './inject-index-drift.js';
 import { describeIndexOperation, planIndexRepair, type IndexRepairOperation } from './plan-index-repair.js';
-import { readIndexDriftState } from './read-index-drift-state.js';
+import { readIndexDriftState, startFileScan } from './read-index-drift-state.js';
 
 const CLASS = 'index-drift';
 
@@ -26,11 +26,19 @@ export const indexDriftClass: LiveClass = {
   failureClass: CLASS,
   faultKinds: INDEX_DRIFT_FAULTS,
 
-  check: (context) => withIndexDatabase(context, 'read', (index) => checkReport(context, readIndexDriftState(context, index))),
+  check: (context) => withIndexDatabase(context, 'read', (index) => {
+    // On a large workspace the database is checked, and the files read, on helper threads while
+    // the rows are read here (background-checks.ts, memory-file-pool.ts).
+    const sound = startSoundnessCheck(context, index.db);
+    const scan = startFileScan(context);
+    return checkReport(context, afterCheck(sound, () => readIndexDriftState(context, index, undefined, scan)));
+  }),
 
   async plan(context) {
     return withIndexDatabase(context, 'read', (index) => {
-      const read = readIndexDriftState(context, index);
+      const sound = startSoundnessCheck(context, index.db);
+      const scan = startFileScan(context);
+      const read = afterCheck(sound, () => readIndexDriftState(context, index, undefined, scan));
       const check = checkReport(context, read);
       const operations = planIndexRepair(read.state, check.findings);
       return {
@@ -44,7 +52,9 @@ export const indexDriftClass: LiveClass = {
   actions(context) {
     return {
       detect: () => guarded(() => withIndexDatabase(context, 'read', (index): StepOutcome => {
-        const report = checkReport(context, readIndexDriftState(context, index));
+        const sound = startSoundnessCheck(context, index.db);
+        const scan = startFileScan(context);
+        const report = checkReport(context, afterCheck(sound, () => readIndexDriftState(context, index, undefined, scan)));
         if (report.findings.length === 0) return { kind: 'success', nothingFound: true };
         return succeeded(nonZeroCounts(report.counts));
       })),
@@ -64,8 +74,11 @@ export const indexDriftClass: LiveClass = {
       }),
 
       verify: () => guarded(() => withIndexDatabase(context, 'write', (index): StepOutcome => {
-        const integrity = databaseIntegrity(index.db);
-        const report = checkReport(context, readIndexDriftState(context, index, integrity.ftsOk));
+        const checked = startIntegrityCheck(context, index.db);
+        const scan = startFileScan(context);
+        const read = afterCheck(checked, () => readIndexDriftState(context, index, undefined, scan));
+        const integrity = checked();
+        const report = checkReport(context, { ...read, state: { ...read.state, ftsIntegrityOk: integrity.ftsOk } });
         const problems = [...report.findings, ...integrity.problems];
         if (problems.length === 0) return succeeded({ integrity: 'ok' });
         return retryableFailure('index still differs from the memory files', nonZeroCounts(countByKind(INDEX_DRIFT_KINDS, problems)), escalationItems(DECISION, problems));

@@ -1,4 +1,4 @@
-import type { IndexRow } from '../../workspace/index-row.js';
+import type { IndexRowSummary } from '../../workspace/index-row.js';
 import type { MemoryFileRecord, UnreadableMemoryFile } from '../../workspace/memory-file.js';
 
 /** Everything index-drift detection looks at, as read from the workspace. */
@@ -7,7 +7,7 @@ export interface IndexDriftState {
   readonly files: readonly MemoryFileRecord[];
   /** Files under a memory folder that could not be read: their rows are neither orphaned nor stale. */
   readonly unreadable: readonly UnreadableMemoryFile[];
-  readonly rows: readonly IndexRow[];
+  readonly rows: readonly IndexRowSummary[];
   /** Ids present in the FTS index; `undefined` when the index could not be listed. */
   readonly ftsIndexedIds: readonly number[] | undefined;
   /** FTS5's own integrity check against memory_index; `undefined` when not run. */

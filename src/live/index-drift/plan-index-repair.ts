@@ -1,17 +1,18 @@
-import type { IndexRow } from '../../workspace/index-row.js';
+import type { IndexRowSummary } from '../../workspace/index-row.js';
 import type { MemoryFileRecord } from '../../workspace/memory-file.js';
 import type { Finding, PlannedChange } from '../live-class.js';
 import { locateRowPath } from '../memory-path.js';
+import { filesByPathOf } from './files-by-path.js';
 import type { IndexDriftState } from './index-drift-state.js';
 
 /** One change to the index; `apply-index-repair` carries them out. */
 export type IndexRepairOperation =
   | { readonly op: 'insert-row'; readonly file: MemoryFileRecord }
-  | { readonly op: 'refresh-row'; readonly row: IndexRow; readonly file: MemoryFileRecord }
-  | { readonly op: 'delete-row'; readonly row: IndexRow; readonly relativePath: string }
+  | { readonly op: 'refresh-row'; readonly row: IndexRowSummary; readonly file: MemoryFileRecord }
+  | { readonly op: 'delete-row'; readonly row: IndexRowSummary; readonly relativePath: string }
   | { readonly op: 'rebuild-fts' }
   | { readonly op: 'delete-vector'; readonly memoryId: number }
-  | { readonly op: 'reset-embedding'; readonly row: IndexRow };
+  | { readonly op: 'reset-embedding'; readonly row: IndexRowSummary };
 
 /**
  * The repair for the findings: insert missing rows, refresh stale ones, delete orphaned ones (with
@@ -19,8 +20,12 @@ export type IndexRepairOperation =
  * that claim a vector they lack as pending. Pure; the files are never part of a plan.
  */
 export function planIndexRepair(state: IndexDriftState, findings: readonly Finding[]): IndexRepairOperation[] {
-  const filesByPath = new Map(state.files.map((file) => [file.relativePath, file]));
-  const rowsById = new Map(state.rows.map((row) => [row.id, row]));
+  const filesByPath = filesByPathOf(state.files);
+  // Only the rows a finding names (the last of a duplicated id, as a Map of them all would keep).
+  const named = new Set<number>();
+  for (const finding of findings) if (finding.memoryId !== undefined) named.add(finding.memoryId);
+  const rowsById = new Map<number, IndexRowSummary>();
+  for (const row of state.rows) if (named.has(row.id)) rowsById.set(row.id, row);
   const operations: IndexRepairOperation[] = [];
   let ftsRebuild = false;
   for (const finding of findings) {

@@ -1,6 +1,8 @@
-import { readFtsIndexedIds, readIndexRows, readVectorIds } from '../../workspace/index-reads.js';
+import { readFtsIndexedIds, readIndexRowSummaries, readVectorIds } from '../../workspace/index-reads.js';
 import type { IndexDatabase } from '../index-database-session.js';
+import { cachedIndexRead } from '../index-read-cache.js';
 import type { LiveContext } from '../live-class.js';
+import type { MemoryFileScan } from '../../workspace/memory-file-source.js';
 import type { IndexDriftState } from './index-drift-state.js';
 
 /** The state plus what could not be looked at. */
@@ -9,22 +11,39 @@ export interface ReadIndexDriftState {
   readonly notes: readonly string[];
 }
 
-/** Reads the files (through the run's cached scan) and the index rows, FTS ids and vector ids. */
-export function readIndexDriftState(context: LiveContext, index: IndexDatabase, ftsIntegrityOk?: boolean): ReadIndexDriftState {
-  const scan = context.memoryFiles.scan();
+/**
+ * Reads the files (through the run's cached scan) and the index rows, FTS ids and vector ids (kept
+ * across the run's steps while the database is unchanged, see index-read-cache.ts).
+ */
+export function readIndexDriftState(
+  context: LiveContext,
+  index: IndexDatabase,
+  ftsIntegrityOk?: boolean,
+  completeScan: () => MemoryFileScan = startFileScan(context),
+): ReadIndexDriftState {
   const notes: string[] = [];
-  const rows = readIndexRows(index.db);
+  const rows = cachedIndexRead(context, 'row-summaries', () => readIndexRowSummaries(index.db));
   let ftsIndexedIds: readonly number[] | undefined;
   try {
-    ftsIndexedIds = readFtsIndexedIds(index.db);
+    ftsIndexedIds = cachedIndexRead(context, 'fts-ids', () => readFtsIndexedIds(index.db));
   } catch (error) {
     notes.push(`FTS not checked: ${error instanceof Error ? error.message : String(error)}`);
   }
-  const vectorIds = index.vectorsLoaded ? readVectorIds(index.db) : undefined;
+  const vectorIds = index.vectorsLoaded ? cachedIndexRead(context, 'vector-ids', () => readVectorIds(index.db)) : undefined;
   if (!index.vectorsLoaded) notes.push(index.vectorNote ?? 'vectors not checked: sqlite-vec did not load');
   else if (vectorIds === undefined) notes.push('vectors not checked: the database has no vec_memories table');
+  const scan = completeScan();
   return {
     state: { workspaceRoot: context.paths.root, files: scan.files, unreadable: scan.unreadable, rows, ftsIndexedIds, ftsIntegrityOk, vectorIds },
     notes,
   };
+}
+
+/**
+ * Starts the run's file scan and returns what completes it. Where the source reads on helper
+ * threads, the files are read while this thread does other work (reads the database, checks it):
+ * start the scan first, then that work, then pass this to readIndexDriftState.
+ */
+export function startFileScan(context: LiveContext): () => MemoryFileScan {
+  return context.memoryFiles.start?.() ?? (() => context.memoryFiles.scan());
 }

@@ -1,4 +1,4 @@
-import { LEDGER_TRIGGERS, type LedgerEntry } from '../../workspace/ledger-entry.js';
+import { LEDGER_TRIGGERS, type LedgerLink } from '../../workspace/ledger-entry.js';
 import type { IndexRow } from '../../workspace/index-row.js';
 import { byId } from '../compare.js';
 import type { Finding } from '../live-class.js';
@@ -12,7 +12,7 @@ const ENDING_TYPES = new Set(['delete', 'merge', 'archive']);
 /** Everything ledger-mismatch detection looks at. */
 export interface LedgerState {
   readonly rows: readonly Pick<IndexRow, 'id' | 'contentHash' | 'sessionId'>[];
-  readonly entries: readonly LedgerEntry[];
+  readonly entries: readonly LedgerLink[];
   readonly triggers: readonly string[];
 }
 
@@ -30,7 +30,7 @@ export interface LedgerFinding extends Finding {
  * that link many ids count for each of them); both append-only triggers exist. Pure.
  */
 export function detectLedgerMismatch(state: LedgerState): LedgerFinding[] {
-  const latest = new Map<number, LedgerEntry>();
+  const latest = idMap<LedgerLink>(state);
   for (const entry of state.entries) {
     for (const id of entry.linkedMemoryIds) {
       const seen = latest.get(id);
@@ -38,9 +38,9 @@ export function detectLedgerMismatch(state: LedgerState): LedgerFinding[] {
     }
   }
   const findings: LedgerFinding[] = [];
-  const liveIds = new Set<number>();
+  const liveIds = idMap<true>(state);
   for (const row of state.rows) {
-    liveIds.add(row.id);
+    liveIds.set(row.id, true);
     const entry = latest.get(row.id);
     if (entry === undefined || entry.newHash !== (row.contentHash ?? '')) {
       findings.push({
@@ -52,8 +52,8 @@ export function detectLedgerMismatch(state: LedgerState): LedgerFinding[] {
       });
     }
   }
-  for (const [id, entry] of latest) {
-    if (liveIds.has(id) || ENDING_TYPES.has(entry.mutationType)) continue;
+  for (const [id, entry] of latest.entries()) {
+    if (liveIds.get(id) === true || ENDING_TYPES.has(entry.mutationType)) continue;
     findings.push({
       kind: 'unrecorded-deletion',
       memoryId: id,
@@ -67,4 +67,42 @@ export function detectLedgerMismatch(state: LedgerState): LedgerFinding[] {
     (name): LedgerFinding => ({ kind: 'unguarded-ledger', subject: name, detail: `trigger ${name} is missing` }),
   );
   return [...unrecordedStates, ...unrecordedDeletions, ...unguarded];
+}
+
+/** What detection needs of a map from memory ids: a Map, or for dense ids (row ids are) an array. */
+interface IdMap<T> {
+  get(id: number): T | undefined;
+  set(id: number, value: T): void;
+  /** Every id set and its value; in no particular order (findings are sorted by id). */
+  entries(): Iterable<readonly [number, T]>;
+}
+
+/** An array indexed by id when every id the state holds is a small non-negative integer, else a Map. */
+function idMap<T>(state: LedgerState): IdMap<T> {
+  let max = -1;
+  let count = state.rows.length;
+  const consider = (id: number): boolean => {
+    if (!Number.isSafeInteger(id) || id < 0) return false;
+    if (id > max) max = id;
+    return true;
+  };
+  for (const row of state.rows) if (!consider(row.id)) return new Map<number, T>();
+  for (const entry of state.entries) {
+    count += entry.linkedMemoryIds.length;
+    for (const id of entry.linkedMemoryIds) if (!consider(id)) return new Map<number, T>();
+  }
+  if (max > 4 * count + 1024) return new Map<number, T>();
+  const values = new Array<T | undefined>(max + 1);
+  return {
+    get: (id) => (Number.isSafeInteger(id) && id >= 0 && id <= max ? values[id] : undefined),
+    set: (id, value) => {
+      values[id] = value;
+    },
+    *entries() {
+      for (let id = 0; id <= max; id += 1) {
+        const value = values[id];
+        if (value !== undefined) yield [id, value] as const;
+      }
+    },
+  };
 }

@@ -1,12 +1,13 @@
 import type { Database } from 'better-sqlite3';
 import { failureClassStep } from '../../catalog/failure-classes.js';
 import { retryableFailure, succeeded, type StepOutcome } from '../../core/step-outcome.js';
-import { ledgerTriggers, readIndexRows, readLedgerEntries } from '../../workspace/index-reads.js';
+import { ledgerTriggers, readIndexRowSummaries, readLedgerLinks } from '../../workspace/index-reads.js';
 import { appendLedgerEntries } from '../../workspace/ledger-append.js';
 import { LEDGER_DELETE_TRIGGER_DDL, LEDGER_UPDATE_TRIGGER_DDL } from '../../workspace/server-schema.js';
 import { escalationItems } from '../escalation-items.js';
 import { countByKind, nonZeroCounts } from '../finding-counts.js';
 import { openIndex, withIndexDatabase } from '../index-database-session.js';
+import { cachedIndexRead } from '../index-read-cache.js';
 import type { CheckReport, LiveClass, LiveContext } from '../live-class.js';
 import { repairTimestamp, repairUnderLock } from '../locked-repair.js';
 import { guarded } from '../step-errors.js';
@@ -27,11 +28,11 @@ export const ledgerMismatchClass: LiveClass = {
   failureClass: CLASS,
   faultKinds: LEDGER_MISMATCH_FAULTS,
 
-  check: (context) => withIndexDatabase(context, 'read', ({ db }) => checkReport(readLedgerState(db))),
+  check: (context) => withIndexDatabase(context, 'read', ({ db }) => checkReport(readLedgerState(context, db))),
 
   plan: (context) =>
     withIndexDatabase(context, 'read', ({ db }) => {
-      const state = readLedgerState(db);
+      const state = readLedgerState(context, db);
       const check = checkReport(state);
       return { check, changes: planLedgerRepair(check.findings, ORIGIN, sessionsOf(state)).changes, needsDecision: [] };
     }),
@@ -41,7 +42,7 @@ export const ledgerMismatchClass: LiveClass = {
     let ledgerRowsAtDetect = 0;
     return {
       detect: () => guarded(() => withIndexDatabase(context, 'read', ({ db }): StepOutcome => {
-        const state = readLedgerState(db);
+        const state = readLedgerState(context, db);
         ledgerRowsAtDetect = state.entries.length;
         const report = checkReport(state);
         if (report.findings.length === 0) return { kind: 'success', nothingFound: true };
@@ -51,7 +52,7 @@ export const ledgerMismatchClass: LiveClass = {
       repair: () => guarded(async () => {
         const result = await repairUnderLock<LedgerRepairPlan>(context, () => openIndex(context, 'write', ['memory_index', 'mutation_ledger']).db, {
           plan: (db) => {
-            const state = readLedgerState(db);
+            const state = readLedgerState(context, db);
             const plan = planLedgerRepair(detectLedgerMismatch(state), ORIGIN, sessionsOf(state));
             return plan.changes.length > 0 ? [plan] : [];
           },
@@ -61,7 +62,7 @@ export const ledgerMismatchClass: LiveClass = {
       }),
 
       verify: () => guarded(() => withIndexDatabase(context, 'read', ({ db }): StepOutcome => {
-        const state = readLedgerState(db);
+        const state = readLedgerState(context, db);
         const findings: LedgerFinding[] = detectLedgerMismatch(state);
         if (state.entries.length < ledgerRowsAtDetect) {
           findings.push({ kind: 'ledger-shrank', detail: `ledger has ${state.entries.length} rows, had ${ledgerRowsAtDetect} at detect` });
@@ -75,8 +76,13 @@ export const ledgerMismatchClass: LiveClass = {
   inject: (context, request) => injectLedgerMismatch(context, request),
 };
 
-function readLedgerState(db: Database): LedgerState {
-  return { rows: readIndexRows(db), entries: readLedgerEntries(db), triggers: ledgerTriggers(db) };
+/** The rows and the ledger, kept across the run's steps while the database is unchanged (index-read-cache.ts). */
+function readLedgerState(context: LiveContext, db: Database): LedgerState {
+  return {
+    rows: cachedIndexRead(context, 'row-summaries', () => readIndexRowSummaries(db)),
+    entries: cachedIndexRead(context, 'ledger-links', () => readLedgerLinks(db)),
+    triggers: ledgerTriggers(db),
+  };
 }
 
 function checkReport(state: LedgerState): CheckReport {

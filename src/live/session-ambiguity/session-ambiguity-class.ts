@@ -80,11 +80,10 @@ export const sessionAmbiguityClass: LiveClass = {
 };
 
 function detect(context: LiveContext, db: Database): SessionAmbiguityResult {
-  return detectSessionAmbiguity({
-    workspaceRoot: context.paths.root,
-    files: context.memoryFiles.scan().files,
-    sampledRows: readIndexRows(db, { mostRecent: context.config.thresholds.sampleSize }),
-  });
+  // Started first: where the source reads on helper threads, the files are checked meanwhile.
+  const completeScan = context.memoryFiles.start?.() ?? (() => context.memoryFiles.scan());
+  const sampledRows = readIndexRows(db, { mostRecent: context.config.thresholds.sampleSize });
+  return detectSessionAmbiguity({ workspaceRoot: context.paths.root, files: completeScan().files, sampledRows });
 }
 
 function checkReport(context: LiveContext, db: Database): { report: CheckReport; result: SessionAmbiguityResult } {

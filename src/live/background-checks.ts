@@ -1,0 +1,89 @@
+import type { Database } from 'better-sqlite3';
+import { statSync } from 'node:fs';
+import { databaseIntegrity, requireSoundDatabase, type DatabaseIntegrity } from '../workspace/database-integrity.js';
+import { DatabaseUnusableError } from '../workspace/database-unusable-error.js';
+import type { DatabaseCheckTask, HelperTaskResult } from '../workspace/helper-tasks.js';
+import { processPool, type TaskJob } from '../workspace/memory-file-pool.js';
+import type { LiveContext } from './live-class.js';
+
+/**
+ * SQLite's whole-database checks (`PRAGMA quick_check` before detect, `PRAGMA integrity_check` and
+ * FTS5's integrity-check in verify) read every page of the database: on a large one they run on a
+ * helper thread (memory-file-pool.ts), started before the step reads the files and the rows and
+ * finished after, so the two overlap. The verdict, and every error, is what running the check on
+ * the step's own connection gives; where there are no helpers, or the database is small, or the
+ * helper could not run it, it runs there.
+ */
+
+const BUSY_TIMEOUT_MS = 2000;
+
+/**
+ * Starts requireSoundDatabase; the function returned throws what it would have (call it once the
+ * step's reads are done, and also when one of them throws, so that a corrupt database is reported
+ * as such rather than by whichever read met the damage first: see {@link afterCheck}).
+ */
+export function startSoundnessCheck(context: LiveContext, db: Database): () => void {
+  const job = startOnHelper(context, { soundLabel: context.paths.db, writable: false });
+  if (job === undefined) {
+    requireSoundDatabase(db, context.paths.db);
+    return () => undefined;
+  }
+  return once(() => {
+    const result = job.collect();
+    if (result?.ok === true) return;
+    if (result?.ok === false && result.unusable !== undefined) {
+      throw new DatabaseUnusableError(result.unusable.message, { retryable: result.unusable.retryable, ...(result.unusable.code !== undefined ? { code: result.unusable.code } : {}) });
+    }
+    requireSoundDatabase(db, context.paths.db);
+  });
+}
+
+/** Starts databaseIntegrity (the connection must be writable); the function returned gives its result. */
+export function startIntegrityCheck(context: LiveContext, db: Database): () => DatabaseIntegrity {
+  const job = startOnHelper(context, { integrity: true, writable: true });
+  if (job === undefined) {
+    const integrity = databaseIntegrity(db);
+    return () => integrity;
+  }
+  return once(() => {
+    const result: HelperTaskResult | undefined = job.collect();
+    if (result?.ok === true && result.integrity !== undefined) return result.integrity;
+    return databaseIntegrity(db);
+  });
+}
+
+/** `work()`'s value once `check()` has passed; when `work` throws, `check()` has its say first. */
+export function afterCheck<T>(check: () => unknown, work: () => T): T {
+  let value: T;
+  try {
+    value = work();
+  } catch (error) {
+    check();
+    throw error;
+  }
+  check();
+  return value;
+}
+
+function startOnHelper(context: LiveContext, checks: Pick<DatabaseCheckTask, 'soundLabel' | 'integrity' | 'writable'>): TaskJob | undefined {
+  const pool = processPool();
+  const size = statSync(context.paths.db, { throwIfNoEntry: false })?.size ?? 0;
+  if (pool === undefined || !pool.worthChecking(size)) return undefined;
+  return pool.startTask({ kind: 'database-checks', path: context.paths.db, busyTimeoutMs: BUSY_TIMEOUT_MS, ...checks });
+}
+
+/** The first call's outcome, value or error, for every call. */
+function once<T>(compute: () => T): () => T {
+  let outcome: { value: T } | { error: unknown } | undefined;
+  return () => {
+    outcome ??= (() => {
+      try {
+        return { value: compute() };
+      } catch (error) {
+        return { error };
+      }
+    })();
+    if ('error' in outcome) throw outcome.error;
+    return outcome.value;
+  };
+}

@@ -1,0 +1,120 @@
+import type { Database } from 'better-sqlite3';
+import { statSync } from 'node:fs';
+import { openIndexDatabase } from '../workspace/index-database.js';
+import type { LiveContext } from './live-class.js';
+
+/**
+ * Whole-table reads of the index database that one run makes again and again (`heal all` reads
+ * every row in index-drift's detect, in its repair's plan and in its verify, and again in
+ * ledger-mismatch's three steps), kept and handed out again while the database has not changed.
+ *
+ * "Not changed" is SQLite's own answer: `PRAGMA data_version` on a connection kept open for the
+ * purpose changes whenever any other connection, in this process or another, commits. A value is
+ * kept only when the version was the same before and after it was read, so it is the state of that
+ * version; it is handed out only while the version still is. A database file replaced by another
+ * (a restore) starts afresh. Values are shared: callers must treat them as read-only, and must not
+ * read through this on a connection holding changes it has not committed.
+ *
+ * The watching connection is closed at exit, or after a couple of idle seconds, whichever is first.
+ */
+
+interface Watcher {
+  readonly path: string;
+  readonly db: Database;
+  readonly fileIdentity: string;
+  readonly values: Map<string, { readonly version: number; readonly value: unknown }>;
+  idleTimer?: NodeJS.Timeout;
+}
+
+const IDLE_CLOSE_MS = 10_000;
+const watchers = new WeakMap<LiveContext, Watcher>();
+const openWatchers = new Set<Watcher>();
+let exitHookInstalled = false;
+
+/** `read()`'s value, or the one kept from an earlier call with the same key while the database is unchanged. */
+export function cachedIndexRead<T>(context: LiveContext, key: string, read: () => T): T {
+  const watcher = watcherFor(context);
+  const before = watcher === undefined ? undefined : dataVersion(watcher);
+  if (watcher === undefined || before === undefined) return read();
+  const kept = watcher.values.get(key);
+  if (kept !== undefined && kept.version === before) return kept.value as T;
+  // Whatever was kept from an earlier version will never be handed out again: let it go now.
+  for (const [staleKey, stale] of watcher.values) if (stale.version !== before) watcher.values.delete(staleKey);
+  const value = read();
+  if (dataVersion(watcher) === before) watcher.values.set(key, { version: before, value });
+  else watcher.values.delete(key);
+  return value;
+}
+
+function watcherFor(context: LiveContext): Watcher | undefined {
+  const path = context.paths.db;
+  const identity = fileIdentity(path);
+  if (identity === undefined) return undefined;
+  let watcher = watchers.get(context);
+  if (watcher !== undefined && (watcher.path !== path || watcher.fileIdentity !== identity || !watcher.db.open)) {
+    close(watcher);
+    watcher = undefined;
+  }
+  if (watcher === undefined) {
+    try {
+      watcher = { path, db: openWatcher(path), fileIdentity: identity, values: new Map() };
+    } catch {
+      return undefined;
+    }
+    watchers.set(context, watcher);
+    openWatchers.add(watcher);
+    if (!exitHookInstalled) {
+      exitHookInstalled = true;
+      process.once('exit', () => {
+        for (const open of openWatchers) close(open);
+      });
+    }
+  }
+  const current = watcher;
+  if (current.idleTimer !== undefined) clearTimeout(current.idleTimer);
+  current.idleTimer = setTimeout(() => close(current), IDLE_CLOSE_MS);
+  current.idleTimer.unref();
+  return current;
+}
+
+/**
+ * The watching connection: read-write where it can be, though it never writes, so that when it is
+ * the last connection to close it takes the `-wal` and `-shm` files with it, as the steps' own
+ * connections do (index-database.ts); a read-only one would leave them in a workspace that a
+ * read-only command must leave as it found it.
+ */
+function openWatcher(path: string): Database {
+  try {
+    return openIndexDatabase(path, { busyTimeoutMs: 0, cacheKiB: 64 }).db;
+  } catch {
+    return openIndexDatabase(path, { readonly: true, busyTimeoutMs: 0, cacheKiB: 64 }).db;
+  }
+}
+
+function dataVersion(watcher: Watcher): number | undefined {
+  try {
+    return Number(watcher.db.pragma('data_version', { simple: true }));
+  } catch {
+    return undefined;
+  }
+}
+
+function close(watcher: Watcher): void {
+  if (watcher.idleTimer !== undefined) clearTimeout(watcher.idleTimer);
+  watcher.values.clear();
+  openWatchers.delete(watcher);
+  try {
+    if (watcher.db.open) watcher.db.close();
+  } catch {
+    // Closing a connection that only read cannot lose anything.
+  }
+}
+
+function fileIdentity(path: string): string | undefined {
+  try {
+    const stats = statSync(path);
+    return `${stats.dev}:${stats.ino}`;
+  } catch {
+    return undefined;
+  }
+}

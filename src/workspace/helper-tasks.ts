@@ -1,0 +1,50 @@
+import { DatabaseUnusableError } from './database-unusable-error.js';
+import { databaseIntegrity, requireSoundDatabase, type DatabaseIntegrity } from './database-integrity.js';
+import { openIndexDatabase } from './index-database.js';
+
+/**
+ * Database checks a helper thread of memory-file-pool.ts can run while the main thread works on:
+ * SQLite's own checks read every page, and need nothing from the main thread but the path. The
+ * helper opens a connection of its own, runs the same functions the main thread would, and answers
+ * with what they returned; an error it cannot pass on exactly (anything but a finding of the check
+ * itself) makes the main thread run the check again itself, so errors keep their type and wording.
+ */
+export interface DatabaseCheckTask {
+  readonly kind: 'database-checks';
+  readonly path: string;
+  /** FTS5's integrity-check is issued as an INSERT and needs a read-write connection. */
+  readonly writable: boolean;
+  readonly busyTimeoutMs: number;
+  /** requireSoundDatabase's label, when it is to run. */
+  readonly soundLabel?: string;
+  /** Whether databaseIntegrity is to run. */
+  readonly integrity?: boolean;
+}
+
+export type HelperTask = DatabaseCheckTask;
+
+export type HelperTaskResult =
+  | { readonly ok: true; readonly integrity?: DatabaseIntegrity }
+  /** `unusable`: the check's own verdict (a corrupt database); without it, run the check again on the main thread. */
+  | { readonly ok: false; readonly unusable?: { readonly message: string; readonly retryable: boolean; readonly code: string | undefined } };
+
+export function runHelperTask(task: HelperTask): HelperTaskResult {
+  let opened;
+  try {
+    // SQLite's checks read every page once: a small page cache serves as well as a large one.
+    opened = openIndexDatabase(task.path, { readonly: !task.writable, busyTimeoutMs: task.busyTimeoutMs, cacheKiB: 2048 });
+  } catch {
+    return { ok: false };
+  }
+  try {
+    if (task.soundLabel !== undefined) requireSoundDatabase(opened.db, task.soundLabel);
+    return task.integrity === true ? { ok: true, integrity: databaseIntegrity(opened.db) } : { ok: true };
+  } catch (error) {
+    if (error instanceof DatabaseUnusableError && error.code === 'SQLITE_CORRUPT' && error.cause === undefined) {
+      return { ok: false, unusable: { message: error.message, retryable: error.retryable, code: error.code } };
+    }
+    return { ok: false };
+  } finally {
+    opened.db.close();
+  }
+}

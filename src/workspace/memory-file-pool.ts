@@ -1,0 +1,311 @@
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import {
+  BATCH_ITEMS,
+  claimBatch,
+  PathReader,
+  runStatBatches,
+  sharePaths,
+  SLOT_DONE,
+  SLOT_CANCELLED,
+  SLOT_NEXT,
+  statInto,
+  STATE_SLOTS,
+  unpackReading,
+  type JobKind,
+  type JobMessage,
+  type PackedReading,
+  type ReadBatchMessage,
+  type SharedPaths,
+  type TaskResultMessage,
+} from './memory-file-jobs.js';
+import type { HelperTask, HelperTaskResult } from './helper-tasks.js';
+import { readMemoryFile, type MemoryFileLocation, type MemoryFileReading } from './memory-file-reader.js';
+
+/**
+ * Helper threads for scanning memory files. A job (read or stat a list of files, see
+ * memory-file-jobs.ts) is started by the main thread and runs on the helpers at once, so the main
+ * thread can read the index database meanwhile; when it collects the job, the main thread claims
+ * what is left itself, then waits for the batches the helpers hold. Results are the same whoever
+ * produced them. Helpers never keep the process alive; if one dies or stalls, the main thread does
+ * its batches over, so a job always completes.
+ *
+ * Threads: one fewer than the machine has cores, at least one and at most four; small jobs run on
+ * the main thread alone, since starting a thread and loading its code costs about what reading
+ * twenty thousand files does. `OPSHEAL_THREADS=N` sets the number (0 turns helpers off) and has
+ * every job, however small, use them (tests compare runs with and without).
+ */
+
+/** Jobs with fewer items than this run on the main thread alone (unless OPSHEAL_THREADS is set). */
+export const POOL_MIN_ITEMS = { read: 25_000, stat: 25_000 } as const;
+/** SQLite's checks of a smaller database run on the main thread (bytes; unless OPSHEAL_THREADS is set). */
+export const POOL_MIN_DATABASE_BYTES = 64 * 1024 * 1024;
+/** How long the main thread waits on a batch a helper claimed before doing it over itself (ms). */
+const STALL_MS = 5_000;
+/** How long it waits on a task a helper took before running it itself (ms): database checks are slow. */
+const TASK_STALL_MS = 600_000;
+const NO_PATHS: SharedPaths = { bytes: new SharedArrayBuffer(1), offsets: new SharedArrayBuffer(4), count: 0 };
+const MAX_THREADS = 4;
+/** The young generation of a helper's heap (MB); V8's default is several times this. */
+const HELPER_YOUNG_GENERATION_MB = 8;
+
+/** A job running on the pool: collect it (once) for its results. */
+export interface ReadJob {
+  /** The readings, in the order of the locations. `onProgress` gets the count done from time to time. */
+  collect(onProgress?: (done: number) => void): MemoryFileReading[];
+}
+
+export interface TaskJob {
+  /** The helper's result; `undefined` when the caller is to run the task itself. */
+  collect(): HelperTaskResult | undefined;
+}
+
+export interface StatJob {
+  /** Size and mtime (ms) of each path at 2i and 2i + 1; NaN when it is not a regular file now. */
+  collect(): Float64Array;
+}
+
+interface Helper {
+  readonly worker: Worker;
+  readonly results: MessagePort;
+}
+
+/** The process's helper threads, started on the first job that needs them. */
+export class MemoryFilePool {
+  private helpers: Helper[] | undefined;
+  private nextJobId = 1;
+  private current: { readonly id: number; readonly state: Int32Array } | undefined;
+  private readonly taskResults = new Map<number, HelperTaskResult>();
+
+  private constructor(
+    private readonly workerUrl: URL,
+    private readonly threads: number,
+    /** OPSHEAL_THREADS was given: every job uses the helpers, whatever its size. */
+    private readonly forced: boolean,
+  ) {}
+
+  /** The pool, or `undefined` when helpers are turned off or cannot run here. */
+  static create(environment: NodeJS.ProcessEnv = process.env): MemoryFilePool | undefined {
+    const { threads, forced } = threadCount(environment);
+    const workerUrl = threads > 0 ? locateWorker() : undefined;
+    return workerUrl === undefined ? undefined : new MemoryFilePool(workerUrl, threads, forced);
+  }
+
+  /** Whether SQLite's checks of a database of this size are worth a helper. */
+  worthChecking(databaseBytes: number): boolean {
+    return this.forced || databaseBytes >= POOL_MIN_DATABASE_BYTES;
+  }
+
+  /** Starts reading the files; `undefined` when the job is too small for helpers. */
+  startRead(locations: readonly MemoryFileLocation[]): ReadJob | undefined {
+    if (!this.forced && locations.length < POOL_MIN_ITEMS.read) return undefined;
+    const paths = sharePaths(locations.map((location) => location.absolutePath));
+    const job = this.post('read', paths);
+    return { collect: (onProgress) => this.collectRead(job, locations, onProgress) };
+  }
+
+  /** Starts stat'ing the files; `undefined` when the job is too small for helpers. */
+  startStat(paths: SharedPaths): StatJob | undefined {
+    if (!this.forced && paths.count < POOL_MIN_ITEMS.stat) return undefined;
+    const stats = new SharedArrayBuffer(Math.max(8, 16 * paths.count));
+    const batchesDone = new SharedArrayBuffer(4 * Math.max(1, Math.ceil(paths.count / BATCH_ITEMS)));
+    const job = this.post('stat', paths, { stats, batchesDone });
+    return { collect: () => this.collectStat(job) };
+  }
+
+  /**
+   * Starts a task (helper-tasks.ts) on the first helper free to take it. `collect()` gives its result,
+   * or `undefined` when no helper had taken it by then: the caller runs it itself.
+   */
+  startTask(task: HelperTask): TaskJob {
+    const job = this.post('task', NO_PATHS, { task });
+    return { collect: () => this.collectTask(job) };
+  }
+
+  private post(kind: JobKind, paths: SharedPaths, extra: Pick<JobMessage, 'stats' | 'batchesDone' | 'task'> = {}): JobMessage {
+    const state = new SharedArrayBuffer(4 * STATE_SLOTS);
+    const job: JobMessage = { type: 'job', id: this.nextJobId++, kind, paths, state, ...extra };
+    if (kind !== 'task') {
+      // A scan started and never collected is given up: its helpers stop claiming.
+      if (this.current !== undefined) Atomics.store(this.current.state, SLOT_CANCELLED, 1);
+      this.current = { id: job.id, state: new Int32Array(state) };
+    }
+    for (const helper of this.start()) helper.worker.postMessage(job);
+    return job;
+  }
+
+  /** Takes every message the helpers have posted: read batches go to `onReadBatch`, task results are kept. */
+  private drain(onReadBatch?: (message: ReadBatchMessage) => void): void {
+    for (const helper of this.helpers ?? []) {
+      for (let received = receiveMessageOnPort(helper.results); received !== undefined; received = receiveMessageOnPort(helper.results)) {
+        const message = received.message as ReadBatchMessage | TaskResultMessage;
+        if (message.type === 'task-result') this.taskResults.set(message.id, message.result);
+        else if (message.type === 'read-batch') onReadBatch?.(message);
+      }
+    }
+  }
+
+  private collectTask(job: JobMessage): HelperTaskResult | undefined {
+    const state = new Int32Array(job.state);
+    // Not taken yet: it is the caller's to run, and no helper will start it now.
+    if (Atomics.compareExchange(state, SLOT_NEXT, 0, 1) === 0) return undefined;
+    for (;;) {
+      this.drain();
+      const result = this.taskResults.get(job.id);
+      if (result !== undefined) {
+        this.taskResults.delete(job.id);
+        return result;
+      }
+      // A helper has it. SQLite's checks take as long as the database is big; a helper that died
+      // never answers, and after TASK_STALL_MS the caller runs the task itself.
+      if (Atomics.wait(state, SLOT_DONE, 0, TASK_STALL_MS) === 'timed-out' && Atomics.load(state, SLOT_DONE) === 0) {
+        this.drain();
+        const late = this.taskResults.get(job.id);
+        this.taskResults.delete(job.id);
+        return late;
+      }
+    }
+  }
+
+  private start(): Helper[] {
+    if (this.helpers !== undefined) return this.helpers;
+    this.helpers = [];
+    for (let index = 0; index < this.threads; index += 1) {
+      const channel = new MessageChannel();
+      const worker = new Worker(this.workerUrl, {
+        workerData: { results: channel.port2 },
+        transferList: [channel.port2],
+        // A helper's garbage is a file's text at a time: a small young generation keeps its memory small.
+        resourceLimits: { maxYoungGenerationSizeMb: HELPER_YOUNG_GENERATION_MB },
+      });
+      // A helper that fails to start or dies is simply not heard from: the main thread does its work.
+      worker.on('error', () => undefined);
+      worker.unref();
+      channel.port1.unref();
+      this.helpers.push({ worker, results: channel.port1 });
+    }
+    return this.helpers;
+  }
+
+  private finished(job: JobMessage): void {
+    if (this.current?.id === job.id) this.current = undefined;
+  }
+
+  private collectRead(job: JobMessage, locations: readonly MemoryFileLocation[], onProgress?: (done: number) => void): MemoryFileReading[] {
+    const count = locations.length;
+    const state = new Int32Array(job.state);
+    const readings = new Array<MemoryFileReading | undefined>(count);
+    const batchCount = Math.ceil(count / BATCH_ITEMS);
+    const batchDone = new Uint8Array(batchCount);
+    let done = 0;
+    const doBatch = (start: number): void => {
+      const end = Math.min(start + BATCH_ITEMS, count);
+      for (let index = start; index < end; index += 1) readings[index] = readMemoryFile(locations[index] as MemoryFileLocation);
+      batchDone[start / BATCH_ITEMS] = 1;
+      done += end - start;
+    };
+    const drain = (): void =>
+      this.drain((message) => {
+        if (message.id !== job.id || batchDone[message.start / BATCH_ITEMS] === 1) return;
+        message.readings.forEach((packed: PackedReading, offset) => {
+          const index = message.start + offset;
+          readings[index] = unpackReading(packed, locations[index] as MemoryFileLocation);
+        });
+        batchDone[message.start / BATCH_ITEMS] = 1;
+        done += message.readings.length;
+      });
+    try {
+      let reported = 0;
+      const report = (): void => {
+        if (onProgress !== undefined && done - reported >= 10_000) {
+          reported = done;
+          onProgress(done);
+        }
+      };
+      // The main thread takes its share of the batches, picking up the helpers' results between them.
+      for (let batch = claimBatch(state, count); batch !== undefined; batch = claimBatch(state, count)) {
+        doBatch(batch.start);
+        drain();
+        report();
+      }
+      this.waitForHelpers(state, () => {
+        drain();
+        report();
+        return done >= count;
+      }, () => {
+        for (let batch = 0; batch < batchCount; batch += 1) if (batchDone[batch] === 0) doBatch(batch * BATCH_ITEMS);
+      });
+    } finally {
+      this.finished(job);
+    }
+    return readings as MemoryFileReading[];
+  }
+
+  private collectStat(job: JobMessage): Float64Array {
+    const state = new Int32Array(job.state);
+    const stats = new Float64Array(job.stats as SharedArrayBuffer);
+    const batchesDone = new Int32Array(job.batchesDone as SharedArrayBuffer);
+    const reader = new PathReader(job.paths);
+    try {
+      runStatBatches(job, reader, false);
+      this.waitForHelpers(state, () => Atomics.load(state, SLOT_DONE) >= job.paths.count, () => {
+        for (let batch = 0; batch < batchesDone.length; batch += 1) {
+          if (Atomics.load(batchesDone, batch) === 1) continue;
+          const end = Math.min((batch + 1) * BATCH_ITEMS, job.paths.count);
+          for (let index = batch * BATCH_ITEMS; index < end; index += 1) statInto(stats, index, reader.path(index));
+        }
+      });
+    } finally {
+      this.finished(job);
+    }
+    return stats;
+  }
+
+  /**
+   * Blocks until `complete()` says the helpers' batches are all in, checking whenever one is
+   * published; if none is for STALL_MS, `takeOver()` does what is missing on this thread.
+   */
+  private waitForHelpers(state: Int32Array, complete: () => boolean, takeOver: () => void): void {
+    let lastDone = Atomics.load(state, SLOT_DONE);
+    let lastProgressAt = Date.now();
+    while (!complete()) {
+      Atomics.wait(state, SLOT_DONE, lastDone, 100);
+      const nowDone = Atomics.load(state, SLOT_DONE);
+      if (nowDone !== lastDone) {
+        lastDone = nowDone;
+        lastProgressAt = Date.now();
+      } else if (Date.now() - lastProgressAt > STALL_MS) {
+        takeOver();
+        return;
+      }
+    }
+  }
+}
+
+let processWide: MemoryFilePool | null | undefined;
+
+/** The process's pool, made on first use (its threads on the first job); `undefined` where helpers cannot run. */
+export function processPool(): MemoryFilePool | undefined {
+  if (processWide === undefined) processWide = MemoryFilePool.create() ?? null;
+  return processWide ?? undefined;
+}
+
+function threadCount(environment: NodeJS.ProcessEnv): { threads: number; forced: boolean } {
+  const configured = environment.OPSHEAL_THREADS;
+  if (configured !== undefined && /^\d+$/.test(configured.trim())) return { threads: Math.min(MAX_THREADS, Number(configured.trim())), forced: true };
+  return { threads: Math.max(1, Math.min(MAX_THREADS, availableParallelism() - 1)), forced: false };
+}
+
+/**
+ * The helper's script: built beside the bundle's chunks (dist/workers/memory-files.js). Running
+ * from the TypeScript sources (the tests) there is none, and scans stay on the main thread.
+ */
+function locateWorker(): URL | undefined {
+  for (const candidate of ['./workers/memory-files.js', '../workers/memory-files.js']) {
+    const url = new URL(candidate, import.meta.url);
+    if (existsSync(fileURLToPath(url))) return url;
+  }
+  return undefined;
+}

@@ -1,0 +1,64 @@
+/**
+ * A helper thread of memory-file-pool.ts: it waits for jobs and claims their batches alongside the
+ * main thread (memory-file-jobs.ts), or takes a task (helper-tasks.ts: SQLite's checks of the
+ * database). It reads; it never changes a file or the database.
+ */
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import {
+  claimBatch,
+  PathReader,
+  readPacked,
+  runStatBatches,
+  SLOT_DONE,
+  SLOT_NEXT,
+  type JobMessage,
+  type PackedReading,
+  type ReadBatchMessage,
+  type TaskResultMessage,
+} from './memory-file-jobs.js';
+import { runHelperTask, type HelperTaskResult } from './helper-tasks.js';
+
+const results = (workerData as { results: MessagePort }).results;
+
+parentPort?.on('message', (message: JobMessage) => {
+  if (message.type !== 'job') return;
+  if (message.kind === 'task') {
+    runTask(message);
+    return;
+  }
+  const reader = new PathReader(message.paths);
+  if (message.kind === 'stat') {
+    runStatBatches(message, reader, true);
+    return;
+  }
+  const state = new Int32Array(message.state);
+  const claim = (): { start: number; end: number } | undefined => claimBatch(state, message.paths.count, true);
+  for (let batch = claim(); batch !== undefined; batch = claim()) {
+    const readings: PackedReading[] = [];
+    for (let index = batch.start; index < batch.end; index += 1) readings.push(readPacked(reader.path(index)));
+    const posted: ReadBatchMessage = { type: 'read-batch', id: message.id, start: batch.start, readings };
+    results.postMessage(posted);
+    // Counted only once posted, so the main thread finds the batch when it sees the count.
+    Atomics.add(state, SLOT_DONE, batch.end - batch.start);
+    Atomics.notify(state, SLOT_DONE);
+  }
+});
+
+/**
+ * Runs a task the main thread has not taken back, at once: a task is posted before the scan it
+ * is meant to overlap, and must not wait behind that scan's batches.
+ */
+function runTask(message: JobMessage): void {
+  const state = new Int32Array(message.state);
+  if (Atomics.compareExchange(state, SLOT_NEXT, 0, 1) !== 0 || message.task === undefined) return;
+  let result: HelperTaskResult;
+  try {
+    result = runHelperTask(message.task);
+  } catch {
+    result = { ok: false };
+  }
+  const posted: TaskResultMessage = { type: 'task-result', id: message.id, result };
+  results.postMessage(posted);
+  Atomics.add(state, SLOT_DONE, 1);
+  Atomics.notify(state, SLOT_DONE);
+}

@@ -1,0 +1,53 @@
+import Database from 'better-sqlite3';
+import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { indexDriftClass } from '../../src/live/index-drift/index-drift-class.js';
+import { ledgerMismatchClass } from '../../src/live/ledger-mismatch/ledger-mismatch-class.js';
+import { attemptTrail, healClass, useWorkspaceTemplate, type LiveWorkspace } from '../live/live-workspace.js';
+
+// Found by `npm run torture` (hostile workspaces, "a database with a corrupt page"): a page that no
+// query of detect reads (here the ledger's timestamp index) was scribbled over. PRAGMA
+// integrity_check failed, yet `check` said healthy, `heal` ended HEALTHY, and a repair would have
+// written into the damaged file and backed it up as sound.
+const template = useWorkspaceTemplate({ memories: 60, seed: 11 });
+
+/** Overwrites the root page of idx_ledger_timestamp (a page index-drift never reads) with garbage. */
+function corruptLedgerIndexPage(workspace: LiveWorkspace): void {
+  const db = new Database(workspace.paths.db);
+  const { rootpage } = db.prepare(`SELECT rootpage FROM sqlite_master WHERE name = 'idx_ledger_timestamp'`).get() as { rootpage: number };
+  const pageSize = db.pragma('page_size', { simple: true }) as number;
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  db.close();
+  const descriptor = openSync(workspace.paths.db, 'r+');
+  writeSync(descriptor, Buffer.alloc(pageSize, 0xa5), 0, pageSize, (rootpage - 1) * pageSize);
+  closeSync(descriptor);
+}
+
+const digest = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
+
+describe('corrupt database reported healthy', () => {
+  it('check and detect refuse a database whose quick_check fails, non-retryably, naming the corruption', async () => {
+    const workspace = template.copy();
+    corruptLedgerIndexPage(workspace);
+    await expect(indexDriftClass.check(workspace.context())).rejects.toMatchObject({ code: 'SQLITE_CORRUPT', retryable: false, message: expect.stringMatching(/database is corrupt \(PRAGMA quick_check: /) });
+    const run = await healClass(indexDriftClass, workspace.context());
+    expect(run.outcome).toBe('escalated');
+    expect(attemptTrail(run)).toEqual(['detect-divergence:non-retryable-failure']);
+  });
+
+  it('a repair never writes into (or backs up) a database whose quick_check fails', async () => {
+    const workspace = template.copy({ backup: true });
+    const db = new Database(workspace.paths.db);
+    db.exec('DROP TRIGGER prevent_ledger_update');
+    db.close();
+    corruptLedgerIndexPage(workspace);
+    const before = digest(workspace.paths.db);
+
+    const run = await healClass(ledgerMismatchClass, workspace.context());
+
+    expect(attemptTrail(run)).toEqual(['detect-ledger-divergence:success', 'replay-ledger:non-retryable-failure']);
+    expect(digest(workspace.paths.db)).toBe(before);
+    expect(existsSync(workspace.paths.backupsDir)).toBe(false);
+  });
+});

@@ -1,0 +1,56 @@
+// The helper threads of a large scan (src/workspace/memory-file-pool.ts) run only from the built
+// bundle, where their script exists: these tests run the CLI, where OPSHEAL_THREADS=2 has every
+// kind of helper job (reading files, stat'ing them again, SQLite's checks) run on two helpers
+// whatever its size, and compare what it says with what it says without them (OPSHEAL_THREADS=0).
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runBin } from '../support/run-bin.js';
+
+/** Enough files that every helper gets batches of each job (256 files a batch). */
+const MEMORIES = 3_000;
+
+describe('scans on helper threads', () => {
+  let scratch = '';
+  let broken = '';
+
+  beforeAll(() => {
+    scratch = mkdtempSync(join(tmpdir(), 'opsheal-scan-helpers-'));
+    broken = join(scratch, 'broken');
+    expect(runBin('opsheal', ['workspace', 'generate', broken, '--memories', String(MEMORIES)]).status).toBe(0);
+    expect(runBin('opsheal', ['inject', 'index-drift', '--workspace', broken, '--count', '7']).status).toBe(0);
+    expect(runBin('opsheal', ['inject', 'ledger-mismatch', '--workspace', broken, '--count', '5', '--seed', '2']).status).toBe(0);
+  }, 120_000);
+
+  afterAll(() => {
+    if (scratch !== '') rmSync(scratch, { recursive: true, force: true });
+  });
+
+  it('check reports the same findings with and without helpers', () => {
+    const without = runBin('opsheal', ['check', 'all', '--workspace', broken, '--json'], { OPSHEAL_THREADS: '0' });
+    const withHelpers = runBin('opsheal', ['check', 'all', '--workspace', broken, '--json'], { OPSHEAL_THREADS: '2' });
+    expect(without.status).toBe(1);
+    expect(withHelpers.status).toBe(1);
+    expect(withHelpers.stderr).toBe(without.stderr);
+    expect(withHelpers.stdout).toBe(without.stdout);
+    expect(withHelpers.stdout).toMatch(/"missing":14/);
+  });
+
+  it('heal with helpers recovers, prints what heal without them prints, and leaves the workspace clean', () => {
+    const copies = ['without', 'with'].map((name) => {
+      const copy = join(scratch, name);
+      cpSync(broken, copy, { recursive: true });
+      return copy;
+    });
+    const [withoutCopy = '', withCopy = ''] = copies;
+    const without = runBin('opsheal', ['heal', 'all', '--workspace', withoutCopy, '--json'], { OPSHEAL_THREADS: '0' });
+    const withHelpers = runBin('opsheal', ['heal', 'all', '--workspace', withCopy, '--json'], { OPSHEAL_THREADS: '2' });
+    expect(without.status).toBe(0);
+    expect(withHelpers.status).toBe(0);
+    // The workspace path is part of each command= field; everything else is the same.
+    expect(withHelpers.stdout.replaceAll(withCopy, 'WORKSPACE')).toBe(without.stdout.replaceAll(withoutCopy, 'WORKSPACE'));
+    const after = runBin('opsheal', ['check', 'all', '--workspace', withCopy], { OPSHEAL_THREADS: '2' });
+    expect(after.status).toBe(0);
+  });
+});
