@@ -52,13 +52,21 @@ function rawControlIn(text) {
 const memoryText = (title, extra = '') => `---\ntitle: "${title}"\nsession_id: ses_hostile_${createHash('sha256').update(title).digest('hex').slice(0, 8)}\n---\n# ${title}\n\n${extra}Some notes.\n`;
 const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
 
-/** The first memory folder of the sample (relative to the workspace), where hostile files go. */
+/** The first memory folder of the sample, in name order at any depth (relative to the workspace), where hostile files go. */
 function memoryFolder(root) {
-  const specs = join(root, 'specs');
-  for (const spec of readdirSync(specs).sort()) {
-    if (existsSync(join(specs, spec, 'memory'))) return join('specs', spec, 'memory');
-  }
-  throw new Error('the sample has no memory folder');
+  const walk = (relativeFolder) => {
+    const entries = readdirSync(join(root, relativeFolder), { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
+    if (relativeFolder !== 'specs' && entries.includes('memory')) return `${relativeFolder}/memory`;
+    for (const name of entries) {
+      if (name === 'memory') continue;
+      const found = walk(`${relativeFolder}/${name}`);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  };
+  const found = walk('specs');
+  if (found === undefined) throw new Error('the sample has no memory folder');
+  return found;
 }
 
 function rowsWhere(root, sql, ...params) {

@@ -82,11 +82,20 @@ export class InjectionSession {
    * most recently updated (the session sample) even when the clock is fixed.
    */
   recentTimestamp(): string {
-    const latest = (this.db.prepare('SELECT max(updated_at) AS latest FROM memory_index').get() as { latest: string | null }).latest;
-    const latestMs = latest !== null ? Date.parse(latest) : Number.NaN;
+    // The table's latest updated_at is read once (it is not indexed: a scan per fault made injecting
+    // into 100,000 memories take a minute); after that only this session's own stamps can pass it.
+    if (this.latestStampMs === undefined) {
+      const latest = (this.db.prepare('SELECT max(updated_at) AS latest FROM memory_index').get() as { latest: string | null }).latest;
+      const parsed = latest !== null ? Date.parse(latest) : Number.NaN;
+      this.latestStampMs = Number.isNaN(parsed) ? Number.NEGATIVE_INFINITY : parsed;
+    }
     const now = this.context.now();
-    return new Date(Number.isNaN(latestMs) || latestMs < now ? now : latestMs + 1).toISOString();
+    const stamp = this.latestStampMs < now ? now : this.latestStampMs + 1;
+    this.latestStampMs = stamp;
+    return new Date(stamp).toISOString();
   }
+
+  private latestStampMs: number | undefined;
 }
 
 /** Appends a line to a memory file, as an editor would, and returns the file's new hash and mtime. */
