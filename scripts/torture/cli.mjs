@@ -132,6 +132,7 @@ function fixedCases(context) {
     { label: 'control characters in a scenario', program: 'heal-index-drift', args: ['--scenario', 'esc\u0007\u001b]0;x\u0007'], expect: [status(2), stderrSays(/scenario must be success or escalate/)] },
     { label: 'control characters in a verb', program: 'opsheal', args: ['\u0001\u001b[31m'], expect: [status(2)] },
     { label: 'control characters in a workspace path', program: 'opsheal', args: ['check', 'all', '--workspace', `${context.scratch}/no\u001b]0;pwned\u0007`], expect: [status(2)] },
+    { label: 'control characters in a folder to generate', program: 'opsheal', args: ['workspace', 'generate', `${context.scratch}/gen-@CASE@-\u001b[2J\u009b`, '--memories', '1'], expect: [status(0)] },
     { label: 'ESCALATION_FILE in a folder that does not exist', program: 'heal-session-ambiguity', args: ['--scenario', 'escalate'], env: { ESCALATION_FILE: missingFolder }, expect: [status(1)] },
     { label: 'ESCALATION_FILE under a file', program: 'heal-index-drift', args: ['--scenario', 'escalate'], env: { ESCALATION_FILE: join(context.notAFile, 'escalation.json') }, expect: [status(1)] },
     { label: 'ESCALATION_FILE in a missing folder, live', program: 'opsheal', args: ['heal', 'telemetry-drift', '--workspace', '@WORKSPACE@', '--max-attempts', '1'], env: { ESCALATION_FILE: missingFolder } },

@@ -6,6 +6,7 @@ import { defaultConfig } from '../config/opsheal-config.js';
 import type { InjectionRequest, LiveClass } from '../live/live-class.js';
 import { generateSampleWorkspace } from '../sample/generate-sample-workspace.js';
 import { workspacePaths } from '../workspace/workspace-paths.js';
+import { displayValue } from './display-value.js';
 import { readCommandLine } from './command-line.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { parseSeed } from './inject-command.js';
@@ -42,7 +43,7 @@ export async function demoCommand({ program, args, sink, env }: CommandContext):
   const heading = (title: string): void => sink.out(`\n== ${title}`);
 
   try {
-    heading(`generate a sample workspace: ${memories} memories in ${dir}`);
+    heading(`generate a sample workspace: ${memories} memories in ${displayValue(dir)}`);
     const report = generateSampleWorkspace(dir, { memories, seed, now: now() });
     sink.out(`${report.memories} memories in ${report.specFolders} spec folders, ${report.sessions} sessions, ${report.ledgerEntries} ledger entries, vectors ${report.vectors}`);
     const config = defaultConfig(dir);
@@ -67,7 +68,7 @@ export async function demoCommand({ program, args, sink, env }: CommandContext):
     sink.out(escalated.length > 0
       ? `Recovered what could be repaired; escalated ${escalated.join(', ')} to their owners with the items a person must decide (see the ESCALATION lines).`
       : 'Every class recovered.');
-    if (given !== undefined || line.flags.has('keep')) sink.out(`The workspace is kept at ${dir}: try '${program} check all --workspace ${dir}'.`);
+    if (given !== undefined || line.flags.has('keep')) sink.out(`The workspace is kept at ${displayValue(dir)}: try '${program} check all --workspace ${displayValue(dir)}'.`);
     return EXIT.ok;
   } finally {
     if (given === undefined && !line.flags.has('keep')) rmSync(dir, { recursive: true, force: true });

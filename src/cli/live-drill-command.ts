@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { FAILURE_CLASSES } from '../catalog/failure-classes.js';
 import { usesIndexDatabase } from '../live/live-classes.js';
 import { copyWorkspaceToSandbox } from '../workspace/sandbox-copy.js';
+import { displayValue } from './display-value.js';
 import { readCommandLine } from './command-line.js';
 import { RETRY_OPTIONS, readRetryPolicy } from './drill-options.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
@@ -44,7 +45,7 @@ export async function liveDrillCommand({ program, args, sink, env }: CommandCont
   };
   let keep = line.flags.has('keep');
   try {
-    heading(`sandbox copy of ${source.paths.root} in ${sandboxRoot}`);
+    heading(`sandbox copy of ${displayValue(source.paths.root)} in ${displayValue(sandboxRoot)}`);
     let paths;
     try {
       paths = await copyWorkspaceToSandbox(source.paths, source.config, sandboxRoot);
@@ -67,7 +68,7 @@ export async function liveDrillCommand({ program, args, sink, env }: CommandCont
     });
     heading('summary');
     for (const text of summaryLines(rows, json)) sink.out(text);
-    if (keep) sink.out(json ? JSON.stringify({ event: 'SANDBOX_KEPT', path: sandboxRoot }) : `sandbox kept at ${sandboxRoot}`);
+    if (keep) sink.out(json ? JSON.stringify({ event: 'SANDBOX_KEPT', path: sandboxRoot }) : `sandbox kept at ${displayValue(sandboxRoot)}`);
     return rows.some((row) => row.outcome === 'escalated') ? EXIT.escalatedOrDrift : EXIT.ok;
   } catch (error) {
     keep = keep && !(error instanceof UsageError);

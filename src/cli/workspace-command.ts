@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { orderedJson } from '../core/ordered-json.js';
 import { generateSampleWorkspace } from '../sample/generate-sample-workspace.js';
+import { displayValue } from './display-value.js';
 import { readCommandLine } from './command-line.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { parseSeed } from './inject-command.js';
@@ -53,9 +54,9 @@ export async function workspaceCommand({ program, args, sink, env }: CommandCont
   if (line.flags.has('json')) {
     sink.out(orderedJson([['event', 'GENERATED'], ...Object.entries(report), ['seconds', Number(seconds.toFixed(3))]]));
   } else {
-    sink.out(`generated ${report.root}: ${report.memories} memories in ${report.specFolders} spec folders, ${report.sessions} sessions, ` +
+    sink.out(`generated ${displayValue(report.root)}: ${report.memories} memories in ${report.specFolders} spec folders, ${report.sessions} sessions, ` +
       `${report.ledgerEntries} ledger entries, vectors ${report.vectors}, telemetry ${report.telemetry.schemaEvents} events (${report.telemetry.emittedEvents} emitted) (${seconds.toFixed(1)} s)`);
-    sink.out(`index database: ${report.dbPath}`);
+    sink.out(`index database: ${displayValue(report.dbPath)}`);
     if (report.vectorNote) sink.out(`note: ${report.vectorNote}`);
   }
   return EXIT.ok;
