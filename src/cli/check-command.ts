@@ -28,7 +28,7 @@ export async function checkCommand({ program, args, sink, env }: CommandContext)
   const limit = parseUnsigned('limit', line.values.get('limit') ?? '5');
   const workspace = resolveWorkspace(line, process.cwd());
   if (classes.some((failureClass) => usesIndexDatabase(failureClass.id))) requireDatabase(workspace.paths);
-  const live = createLiveContext(workspace, { program, now: clockFromEnvironment(env), backup: false, sink });
+  const live = createLiveContext(workspace, { program, now: clockFromEnvironment(env), backup: false, sink, readOnly: true });
 
   let drift = false;
   for (const failureClass of classes) {

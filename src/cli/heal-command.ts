@@ -42,7 +42,7 @@ export async function healCommand(context: CommandContext): Promise<ExitCode> {
     backoffSeconds: workspace.config.policy?.backoffSeconds ?? 0,
   });
   const now = clockFromEnvironment(env);
-  const live = createLiveContext(workspace, { program, now, backup: !line.flags.has('no-backup'), sink });
+  const live = createLiveContext(workspace, { program, now, backup: !line.flags.has('no-backup'), sink, readOnly: line.flags.has('dry-run') });
   const json = line.flags.has('json');
 
   const prepared = [];

@@ -1,16 +1,21 @@
 import { formatArgv } from '../commands/format-argv.js';
 import type { LiveContext } from '../live/live-class.js';
 import { cachedMemoryFileSource } from '../workspace/cached-memory-files.js';
+import { snapshotMemoryFileSource } from '../workspace/snapshot-memory-files.js';
 import type { ConsoleSink } from './console-sink.js';
 import type { ResolvedWorkspace } from './workspace-options.js';
 
-/** The context the live classes get from the CLI: the workspace, the clock, and progress on a terminal. */
+/**
+ * The context the live classes get from the CLI: the workspace, the clock, and progress on a terminal.
+ * `readOnly`: the command only reports (check, heal --dry-run), so every class judges one scan of the
+ * files; otherwise each step rescans, re-reading only what changed (cached-memory-files.ts).
+ */
 export function createLiveContext(
   workspace: ResolvedWorkspace,
-  settings: { readonly program: string; readonly now: () => number; readonly backup: boolean; readonly sink: ConsoleSink },
+  settings: { readonly program: string; readonly now: () => number; readonly backup: boolean; readonly sink: ConsoleSink; readonly readOnly?: boolean },
 ): LiveContext {
-  const { sink } = settings;
-  const progress = sink.interactive ? (message: string) => sink.err(`… ${message}`) : () => undefined;
+  const report = progress(settings.sink);
+  const files = cachedMemoryFileSource(workspace.paths, report);
   return {
     paths: workspace.paths,
     config: workspace.config,
@@ -18,7 +23,11 @@ export function createLiveContext(
     backup: settings.backup,
     rerunCommand: (failureClass, phase) =>
       formatArgv([settings.program, phase === 'repair' ? 'heal' : 'check', failureClass, ...workspace.selector]),
-    memoryFiles: cachedMemoryFileSource(workspace.paths, progress),
-    progress,
+    memoryFiles: settings.readOnly === true ? snapshotMemoryFileSource(files) : files,
+    progress: report,
   };
+}
+
+function progress(sink: ConsoleSink): (message: string) => void {
+  return sink.interactive ? (message: string) => sink.err(`… ${message}`) : () => undefined;
 }

@@ -4,6 +4,7 @@ import { databaseIntegrity, requireSoundDatabase, type DatabaseIntegrity } from 
 import { DatabaseUnusableError } from '../workspace/database-unusable-error.js';
 import type { DatabaseCheckTask, HelperTaskResult } from '../workspace/helper-tasks.js';
 import { processPool, type TaskJob } from '../workspace/memory-file-pool.js';
+import { knownSound, markSound, versionBeforeCheck } from './known-sound.js';
 import type { LiveContext } from './live-class.js';
 
 /**
@@ -23,32 +24,41 @@ const BUSY_TIMEOUT_MS = 2000;
  * as such rather than by whichever read met the damage first: see {@link afterCheck}).
  */
 export function startSoundnessCheck(context: LiveContext, db: Database): () => void {
+  // Passed already on this very version of the database, earlier in the run (known-sound.ts).
+  if (knownSound(context)) return () => undefined;
+  const before = versionBeforeCheck(context);
   const job = startOnHelper(context, { soundLabel: context.paths.db, writable: false });
   if (job === undefined) {
     requireSoundDatabase(db, context.paths.db);
+    markSound(context, before);
     return () => undefined;
   }
   return once(() => {
     const result = job.collect();
-    if (result?.ok === true) return;
     if (result?.ok === false && result.unusable !== undefined) {
       throw new DatabaseUnusableError(result.unusable.message, { retryable: result.unusable.retryable, ...(result.unusable.code !== undefined ? { code: result.unusable.code } : {}) });
     }
-    requireSoundDatabase(db, context.paths.db);
+    if (result?.ok !== true) requireSoundDatabase(db, context.paths.db);
+    markSound(context, before);
   });
 }
 
 /** Starts databaseIntegrity (the connection must be writable); the function returned gives its result. */
 export function startIntegrityCheck(context: LiveContext, db: Database): () => DatabaseIntegrity {
+  const before = versionBeforeCheck(context);
+  // integrity_check does all quick_check does and more: passed, it vouches for soundness too.
+  const noted = (integrity: DatabaseIntegrity): DatabaseIntegrity => {
+    if (integrity.problems.length === 0) markSound(context, before);
+    return integrity;
+  };
   const job = startOnHelper(context, { integrity: true, writable: true });
   if (job === undefined) {
-    const integrity = databaseIntegrity(db);
+    const integrity = noted(databaseIntegrity(db));
     return () => integrity;
   }
   return once(() => {
     const result: HelperTaskResult | undefined = job.collect();
-    if (result?.ok === true && result.integrity !== undefined) return result.integrity;
-    return databaseIntegrity(db);
+    return noted(result?.ok === true && result.integrity !== undefined ? result.integrity : databaseIntegrity(db));
   });
 }
 

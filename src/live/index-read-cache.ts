@@ -19,6 +19,8 @@ import type { LiveContext } from './live-class.js';
  */
 
 interface Watcher {
+  /** Distinct for every watching connection this process opens: versions of two are not comparable. */
+  readonly serial: number;
   readonly path: string;
   readonly db: Database;
   readonly fileIdentity: string;
@@ -30,6 +32,7 @@ const IDLE_CLOSE_MS = 10_000;
 const watchers = new WeakMap<LiveContext, Watcher>();
 const openWatchers = new Set<Watcher>();
 let exitHookInstalled = false;
+let watchersOpened = 0;
 
 /** `read()`'s value, or the one kept from an earlier call with the same key while the database is unchanged. */
 export function cachedIndexRead<T>(context: LiveContext, key: string, read: () => T): T {
@@ -46,6 +49,19 @@ export function cachedIndexRead<T>(context: LiveContext, key: string, read: () =
   return value;
 }
 
+/**
+ * Which version of the database is there now, as a token that changes whenever any connection (this
+ * process's others included) commits, or the file is replaced (or the watching connection is closed
+ * and opened again); `undefined` when that cannot be told.
+ * Equal tokens mean the same committed state, so what was established about one (SQLite's checks
+ * passed, a backup was taken of it) still holds.
+ */
+export function databaseVersion(context: LiveContext): string | undefined {
+  const watcher = watcherFor(context);
+  const version = watcher === undefined ? undefined : dataVersion(watcher);
+  return watcher === undefined || version === undefined ? undefined : `${watcher.serial}#${version}`;
+}
+
 function watcherFor(context: LiveContext): Watcher | undefined {
   const path = context.paths.db;
   const identity = fileIdentity(path);
@@ -57,7 +73,7 @@ function watcherFor(context: LiveContext): Watcher | undefined {
   }
   if (watcher === undefined) {
     try {
-      watcher = { path, db: openWatcher(path), fileIdentity: identity, values: new Map() };
+      watcher = { serial: ++watchersOpened, path, db: openWatcher(path), fileIdentity: identity, values: new Map() };
     } catch {
       return undefined;
     }

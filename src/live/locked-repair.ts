@@ -3,6 +3,8 @@ import { formatTimestamp } from '../core/timestamp.js';
 import { backupDatabase } from '../workspace/database-backup.js';
 import { requireSoundDatabase } from '../workspace/database-integrity.js';
 import { withWorkspaceLock } from '../workspace/workspace-lock.js';
+import { databaseVersion } from './index-read-cache.js';
+import { knownSound, markSound } from './known-sound.js';
 import type { LiveContext } from './live-class.js';
 
 /** What one repair did: its counts, and where the backup went when one was taken. */
@@ -12,10 +14,21 @@ export interface RepairResult {
 }
 
 /**
+ * The version of the database (index-read-cache.ts) each run's last commit left, once the run has
+ * taken a backup: while the database is still at that version, nothing but this run's own repairs,
+ * each recorded in the ledger, separates it from the backup, and another would add nothing.
+ */
+const coveredByBackup = new WeakMap<LiveContext, string>();
+
+/**
  * The one way a class changes the index database. Under the workspace lock it opens a write
  * transaction (BEGIN IMMEDIATE, so no writer can slip in between the plan and its apply), plans
  * from what it reads there, takes the online backup when there is anything to change (the database
  * still holds exactly what was planned on), applies, and commits; any error rolls everything back.
+ *
+ * One backup serves a whole run (`heal all`): it is taken before the run's first change, and again
+ * before a later one only when another writer has committed since this run last did. SQLite's
+ * quick_check runs first unless a check earlier in the run passed on this very version (known-sound.ts).
  */
 export async function repairUnderLock<Operation>(
   context: LiveContext,
@@ -31,17 +44,26 @@ export async function repairUnderLock<Operation>(
       db.exec('BEGIN IMMEDIATE');
       try {
         // Never plan on, write into or back up a damaged database as if it were sound.
-        requireSoundDatabase(db, context.paths.db);
+        if (!knownSound(context)) {
+          const before = databaseVersion(context);
+          requireSoundDatabase(db, context.paths.db);
+          markSound(context, before);
+        }
         const operations = work.plan(db);
         if (operations.length === 0) {
           db.exec('ROLLBACK');
           return { counts: {} };
         }
-        const backupPath = context.backup
+        const version = databaseVersion(context);
+        const backupPath = context.backup && (version === undefined || coveredByBackup.get(context) !== version)
           ? await backupDatabase(context.paths.db, context.paths.backupsDir, formatTimestamp(context.now()))
           : undefined;
         const counts = work.apply(db, operations);
         db.exec('COMMIT');
+        // Read at once: a writer committing in the instant between would go without a backup of its
+        // own, though never without one of the state before this run changed anything.
+        const committed = databaseVersion(context);
+        if (context.backup && committed !== undefined && (backupPath !== undefined || coveredByBackup.has(context))) coveredByBackup.set(context, committed);
         return { counts, ...(backupPath !== undefined ? { backupPath } : {}) };
       } catch (error) {
         if (db.inTransaction) db.exec('ROLLBACK');

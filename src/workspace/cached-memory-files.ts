@@ -1,6 +1,6 @@
 import type { MemoryFileRecord, UnreadableMemoryFile } from './memory-file.js';
 import { sharePaths, statInto, type SharedPaths } from './memory-file-jobs.js';
-import { processPool, type MemoryFilePool, type ReadJob, type StatJob } from './memory-file-pool.js';
+import { processPool, type MemoryFilePool, type ReadJob, type StatJob, type StreamingRead } from './memory-file-pool.js';
 import { readMemoryFile, type MemoryFileLocation, type MemoryFileReading } from './memory-file-reader.js';
 import type { MemoryFileScan, MemoryFileSource } from './memory-file-source.js';
 import { FolderListingCache, listMemoryFiles } from './memory-files.js';
@@ -43,15 +43,19 @@ export function cachedMemoryFileSource(
   const start = (): (() => MemoryFileScan) => {
     const locations: MemoryFileLocation[] = [];
     const listedUnreadable: UnreadableMemoryFile[] = [];
+    const previous = known;
+    // The first scan reads everything: the helpers start on the files while the rest are listed.
+    const firstRead = previous === undefined ? helpers()?.startStreamingRead() : undefined;
     for (const listing of listMemoryFiles(paths, listings)) {
       if (listing.kind === 'unreadable') listedUnreadable.push(listing.unreadable);
-      else locations.push(listing.location);
+      else {
+        locations.push(listing.location);
+        firstRead?.add(listing.location);
+      }
     }
-    const previous = known;
     if (previous === undefined) {
-      const job = helpers()?.startRead(locations);
       return () => {
-        const readings = job !== undefined ? collectWithProgress(job) : readInline(locations, true);
+        const readings = firstRead !== undefined ? collectWithProgress(firstRead) : readInline(locations, true);
         return finish(readings, listedUnreadable);
       };
     }
@@ -117,7 +121,7 @@ export function cachedMemoryFileSource(
     return lastScan;
   };
 
-  const collectWithProgress = (job: ReadJob): MemoryFileReading[] =>
+  const collectWithProgress = (job: ReadJob | StreamingRead): MemoryFileReading[] =>
     job.collect((done) => progress(`read ${Math.floor(done / PROGRESS_EVERY) * PROGRESS_EVERY} memory files`));
 
   const readInline = (locations: readonly MemoryFileLocation[], reportProgress: boolean): MemoryFileReading[] => {

@@ -42,6 +42,11 @@ import { readMemoryFile, type MemoryFileLocation, type MemoryFileReading } from 
 export const POOL_MIN_ITEMS = { read: 25_000, stat: 25_000 } as const;
 /** SQLite's checks of a smaller database run on the main thread (bytes; unless OPSHEAL_THREADS is set). */
 export const POOL_MIN_DATABASE_BYTES = 64 * 1024 * 1024;
+/**
+ * Files per chunk of a read fed while the files are still being listed: the helpers start on a
+ * chunk as soon as it is full, so they read while the main thread lists.
+ */
+export const STREAM_CHUNK_ITEMS = 4096;
 /** How long the main thread waits on a batch a helper claimed before doing it over itself (ms). */
 const STALL_MS = 5_000;
 /** How long it waits on a task a helper took before running it itself (ms): database checks are slow. */
@@ -57,6 +62,17 @@ export interface ReadJob {
   collect(onProgress?: (done: number) => void): MemoryFileReading[];
 }
 
+/**
+ * A read fed one location at a time, as a listing finds them: once there are enough to be worth
+ * helpers (POOL_MIN_ITEMS.read), they start reading chunk by chunk while more are added. A read that
+ * never grew that large is done on the main thread at `collect()`.
+ */
+export interface StreamingRead {
+  add(location: MemoryFileLocation): void;
+  /** The readings, in the order the locations were added. */
+  collect(onProgress?: (done: number) => void): MemoryFileReading[];
+}
+
 export interface TaskJob {
   /** The helper's result; `undefined` when the caller is to run the task itself. */
   collect(): HelperTaskResult | undefined;
@@ -65,6 +81,12 @@ export interface TaskJob {
 export interface StatJob {
   /** Size and mtime (ms) of each path at 2i and 2i + 1; NaN when it is not a regular file now. */
   collect(): Float64Array;
+}
+
+/** One job of a read, with the locations its paths were made from. */
+interface ReadPart {
+  readonly job: JobMessage;
+  readonly locations: readonly MemoryFileLocation[];
 }
 
 interface Helper {
@@ -76,7 +98,8 @@ interface Helper {
 export class MemoryFilePool {
   private helpers: Helper[] | undefined;
   private nextJobId = 1;
-  private current: { readonly id: number; readonly state: Int32Array } | undefined;
+  /** The scan being run: its jobs (a streamed read has one per chunk), given up when another starts. */
+  private current: { readonly ids: number[]; readonly states: Int32Array[] } | undefined;
   private readonly taskResults = new Map<number, HelperTaskResult>();
 
   private constructor(
@@ -103,7 +126,35 @@ export class MemoryFilePool {
     if (!this.forced && locations.length < POOL_MIN_ITEMS.read) return undefined;
     const paths = sharePaths(locations.map((location) => location.absolutePath));
     const job = this.post('read', paths);
-    return { collect: (onProgress) => this.collectRead(job, locations, onProgress) };
+    return { collect: (onProgress) => this.collectReads([{ job, locations }], onProgress) };
+  }
+
+  /** Starts a read to be fed as the files are listed (see {@link StreamingRead}). */
+  startStreamingRead(): StreamingRead {
+    const parts: ReadPart[] = [];
+    let pending: MemoryFileLocation[] = [];
+    let added = 0;
+    // Forced (OPSHEAL_THREADS, the tests): small chunks, so that a small scan runs in several.
+    const chunkItems = this.forced ? 4 * BATCH_ITEMS : STREAM_CHUNK_ITEMS;
+    const threshold = this.forced ? chunkItems : POOL_MIN_ITEMS.read;
+    const flush = (): void => {
+      const paths = sharePaths(pending.map((location) => location.absolutePath));
+      parts.push({ job: this.post('read', paths, {}, parts.length > 0), locations: pending });
+      pending = [];
+    };
+    return {
+      add: (location) => {
+        pending.push(location);
+        added += 1;
+        if (parts.length === 0 ? added >= threshold : pending.length >= chunkItems) flush();
+      },
+      collect: (onProgress) => {
+        // Too few for helpers (fewer than POOL_MIN_ITEMS.read, quick to read here).
+        if (parts.length === 0) return pending.map((location) => readMemoryFile(location));
+        if (pending.length > 0) flush();
+        return this.collectReads(parts, onProgress);
+      },
+    };
   }
 
   /** Starts stat'ing the files; `undefined` when the job is too small for helpers. */
@@ -124,13 +175,19 @@ export class MemoryFilePool {
     return { collect: () => this.collectTask(job) };
   }
 
-  private post(kind: JobKind, paths: SharedPaths, extra: Pick<JobMessage, 'stats' | 'batchesDone' | 'task'> = {}): JobMessage {
+  /** `continuing`: the job is one more chunk of the scan already running, not a new scan. */
+  private post(kind: JobKind, paths: SharedPaths, extra: Pick<JobMessage, 'stats' | 'batchesDone' | 'task'> = {}, continuing = false): JobMessage {
     const state = new SharedArrayBuffer(4 * STATE_SLOTS);
     const job: JobMessage = { type: 'job', id: this.nextJobId++, kind, paths, state, ...extra };
     if (kind !== 'task') {
-      // A scan started and never collected is given up: its helpers stop claiming.
-      if (this.current !== undefined) Atomics.store(this.current.state, SLOT_CANCELLED, 1);
-      this.current = { id: job.id, state: new Int32Array(state) };
+      if (continuing && this.current !== undefined) {
+        this.current.ids.push(job.id);
+        this.current.states.push(new Int32Array(state));
+      } else {
+        // A scan started and never collected is given up: its helpers stop claiming.
+        for (const stale of this.current?.states ?? []) Atomics.store(stale, SLOT_CANCELLED, 1);
+        this.current = { ids: [job.id], states: [new Int32Array(state)] };
+      }
     }
     for (const helper of this.start()) helper.worker.postMessage(job);
     return job;
@@ -190,57 +247,69 @@ export class MemoryFilePool {
   }
 
   private finished(job: JobMessage): void {
-    if (this.current?.id === job.id) this.current = undefined;
+    if (this.current?.ids.includes(job.id) === true) this.current = undefined;
   }
 
-  private collectRead(job: JobMessage, locations: readonly MemoryFileLocation[], onProgress?: (done: number) => void): MemoryFileReading[] {
-    const count = locations.length;
-    const state = new Int32Array(job.state);
-    const readings = new Array<MemoryFileReading | undefined>(count);
-    const batchCount = Math.ceil(count / BATCH_ITEMS);
-    const batchDone = new Uint8Array(batchCount);
+  /** Collects a read, whole or in chunks (parts in the order of their locations). */
+  private collectReads(parts: readonly ReadPart[], onProgress?: (done: number) => void): MemoryFileReading[] {
+    const readings: MemoryFileReading[] = [];
+    const progress = parts.map((part) => {
+      const count = part.locations.length;
+      const progressOfPart = { part, count, offset: readings.length, state: new Int32Array(part.job.state), batchDone: new Uint8Array(Math.ceil(count / BATCH_ITEMS)), done: 0 };
+      readings.length += count;
+      return progressOfPart;
+    });
+    const byId = new Map(progress.map((entry) => [entry.part.job.id, entry]));
     let done = 0;
-    const doBatch = (start: number): void => {
-      const end = Math.min(start + BATCH_ITEMS, count);
-      for (let index = start; index < end; index += 1) readings[index] = readMemoryFile(locations[index] as MemoryFileLocation);
-      batchDone[start / BATCH_ITEMS] = 1;
+    const doBatch = (entry: (typeof progress)[number], start: number): void => {
+      const end = Math.min(start + BATCH_ITEMS, entry.count);
+      for (let index = start; index < end; index += 1) readings[entry.offset + index] = readMemoryFile(entry.part.locations[index] as MemoryFileLocation);
+      entry.batchDone[start / BATCH_ITEMS] = 1;
+      entry.done += end - start;
       done += end - start;
     };
     const drain = (): void =>
       this.drain((message) => {
-        if (message.id !== job.id || batchDone[message.start / BATCH_ITEMS] === 1) return;
+        const entry = byId.get(message.id);
+        if (entry === undefined || entry.batchDone[message.start / BATCH_ITEMS] === 1) return;
         message.readings.forEach((packed: PackedReading, offset) => {
           const index = message.start + offset;
-          readings[index] = unpackReading(packed, locations[index] as MemoryFileLocation);
+          readings[entry.offset + index] = unpackReading(packed, entry.part.locations[index] as MemoryFileLocation);
         });
-        batchDone[message.start / BATCH_ITEMS] = 1;
+        entry.batchDone[message.start / BATCH_ITEMS] = 1;
+        entry.done += message.readings.length;
         done += message.readings.length;
       });
-    try {
-      let reported = 0;
-      const report = (): void => {
-        if (onProgress !== undefined && done - reported >= 10_000) {
-          reported = done;
-          onProgress(done);
-        }
-      };
-      // The main thread takes its share of the batches, picking up the helpers' results between them.
-      for (let batch = claimBatch(state, count); batch !== undefined; batch = claimBatch(state, count)) {
-        doBatch(batch.start);
-        drain();
-        report();
+    let reported = 0;
+    const report = (): void => {
+      if (onProgress !== undefined && done - reported >= 10_000) {
+        reported = done;
+        onProgress(done);
       }
-      this.waitForHelpers(state, () => {
-        drain();
-        report();
-        return done >= count;
-      }, () => {
-        for (let batch = 0; batch < batchCount; batch += 1) if (batchDone[batch] === 0) doBatch(batch * BATCH_ITEMS);
-      });
+    };
+    try {
+      // The main thread takes its share of the batches, picking up the helpers' results between them.
+      for (const entry of progress) {
+        for (let batch = claimBatch(entry.state, entry.count); batch !== undefined; batch = claimBatch(entry.state, entry.count)) {
+          doBatch(entry, batch.start);
+          drain();
+          report();
+        }
+      }
+      // Helpers take chunks in order: wait for each in turn.
+      for (const entry of progress) {
+        this.waitForHelpers(entry.state, () => {
+          drain();
+          report();
+          return entry.done >= entry.count;
+        }, () => {
+          for (let batch = 0; batch < entry.batchDone.length; batch += 1) if (entry.batchDone[batch] === 0) doBatch(entry, batch * BATCH_ITEMS);
+        });
+      }
     } finally {
-      this.finished(job);
+      for (const entry of progress) this.finished(entry.part.job);
     }
-    return readings as MemoryFileReading[];
+    return readings;
   }
 
   private collectStat(job: JobMessage): Float64Array {

@@ -181,28 +181,34 @@ describe('opsheal check, heal and inject on a live workspace', () => {
     expect(indexRows(workspace.paths.db)).toEqual(before.index);
   });
 
-  it('takes an online backup under .opsheal/backups/ before each class\'s first change, one per class (regression: heal all overwrote earlier backups of the same second)', () => {
+  it('takes one online backup under .opsheal/backups/ per run, of the state before its first change, and never replaces an earlier one (regression: heal all overwrote earlier backups of the same second)', () => {
     const workspace = template.copy();
     expect(opsheal(on(workspace, 'inject', 'index-drift', '--count', '2')).status).toBe(0);
     expect(opsheal(on(workspace, 'inject', 'ledger-mismatch')).status).toBe(0);
     const ledgerBefore = ledgerRows(workspace.paths.db).length;
-    const rowsBefore = indexRows(workspace.paths.db).length;
+    const rowsBefore = indexRows(workspace.paths.db);
     const heal = opsheal(on(workspace, 'heal', 'all'));
     expect(heal.status, heal.stdout).toBe(0);
     const backupsDir = join(workspace.root, '.opsheal', 'backups');
-    // index-drift's repair and ledger-mismatch's replay, in the same (fixed) second: two backups.
-    const backups = readdirSync(backupsDir).filter((name) => name.endsWith('.sqlite'));
-    expect(backups).toHaveLength(2);
-    expect(readdirSync(backupsDir).filter((name) => name.endsWith('.partial'))).toEqual([]);
-    const [first, second] = backups.sort((a, b) => a.length - b.length || (a < b ? -1 : 1)) as [string, string];
+    // index-drift's repair and ledger-mismatch's replay both changed the database; nothing else did
+    // in between, so the one backup (before index-drift's repair) covers the run.
+    const backups = (): string[] => readdirSync(backupsDir).filter((name) => name.endsWith('.sqlite')).sort();
+    expect(backups()).toHaveLength(1);
+    expect(readdirSync(backupsDir).filter((name) => name.includes('.partial'))).toEqual([]);
+    const [first] = backups() as [string];
     expect(first).toMatch(/^context-index-20260222T000000Z-\d+\.sqlite$/);
-    expect(second).toBe(first.replace(/\.sqlite$/, '-2.sqlite'));
-    // The first backup holds the database exactly as it was before the first change; the second, as
-    // index-drift left it.
-    expect(indexRows(join(backupsDir, first))).toHaveLength(rowsBefore);
+    expect(indexRows(join(backupsDir, first))).toEqual(rowsBefore);
     expect(ledgerRows(join(backupsDir, first))).toHaveLength(ledgerBefore);
-    expect(ledgerRows(join(backupsDir, second)).length).toBeGreaterThan(ledgerBefore);
-    expect(ledgerRows(join(backupsDir, second)).length).toBeLessThan(ledgerRows(workspace.paths.db).length);
+
+    // A later run, in the same (fixed) second, keeps the first backup and adds its own.
+    expect(opsheal(on(workspace, 'inject', 'index-drift', '--kind', 'deleted-row', '--seed', '9')).status).toBe(0);
+    const rowsBeforeSecond = indexRows(workspace.paths.db);
+    expect(opsheal(on(workspace, 'heal', 'all')).status).toBe(0);
+    const after = backups();
+    expect(after).toHaveLength(2);
+    expect(after).toContain(first);
+    const second = after.find((name) => name !== first) as string;
+    expect(indexRows(join(backupsDir, second))).toEqual(rowsBeforeSecond);
   });
 
   it('skips the backup with --no-backup', () => {
