@@ -53,6 +53,7 @@ export function cachedMemoryFileSource(
         firstRead?.add(listing.location);
       }
     }
+    firstRead?.end();
     if (previous === undefined) {
       return () => {
         const readings = firstRead !== undefined ? collectWithProgress(firstRead) : readInline(locations, true);

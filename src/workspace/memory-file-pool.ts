@@ -69,6 +69,11 @@ export interface ReadJob {
  */
 export interface StreamingRead {
   add(location: MemoryFileLocation): void;
+  /**
+   * No more locations: the last chunk starts on the helpers now (call it as soon as the listing is
+   * done, before starting other work on the helpers, or that work would run before the last chunk).
+   */
+  end(): void;
   /** The readings, in the order the locations were added. */
   collect(onProgress?: (done: number) => void): MemoryFileReading[];
 }
@@ -147,6 +152,9 @@ export class MemoryFilePool {
         pending.push(location);
         added += 1;
         if (parts.length === 0 ? added >= threshold : pending.length >= chunkItems) flush();
+      },
+      end: () => {
+        if (parts.length > 0 && pending.length > 0) flush();
       },
       collect: (onProgress) => {
         // Too few for helpers (fewer than POOL_MIN_ITEMS.read, quick to read here).

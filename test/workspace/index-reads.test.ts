@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import Database from 'better-sqlite3';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -210,5 +211,35 @@ describe('parseLinkedIds', () => {
 
   it('reads null as none', () => {
     expect(parseLinkedIds(null)).toEqual([]);
+  });
+
+  it.each([
+    ['[0]', [0]],
+    ['[42]', [42]],
+    ['[007]', []],
+    ['[]', []],
+    ['[-1]', [-1]],
+    ['[123456789012345]', [123456789012345]],
+    ['[1234567890123456]', [1234567890123456]],
+    ['[12345678901234567890]', []],
+  ])('reads the one-id form %s as JSON would: %o', (value, ids) => {
+    expect(parseLinkedIds(value)).toEqual(ids);
+  });
+
+  it('reads every bracketed run of digits (and near misses) exactly as the JSON reading does', () => {
+    const asJson = (value: string): number[] => {
+      try {
+        const parsed: unknown = JSON.parse(value);
+        return Array.isArray(parsed) ? parsed.filter((item): item is number => typeof item === 'number' && Number.isSafeInteger(item)) : [];
+      } catch {
+        return [];
+      }
+    };
+    fc.assert(
+      fc.property(fc.stringMatching(/^\[[0-9 .e+-]{0,20}\]?$/), (value) => {
+        expect(parseLinkedIds(value)).toEqual(asJson(value));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

@@ -4,7 +4,7 @@ import { retryableFailure, succeeded, type StepOutcome } from '../../core/step-o
 import { afterCheck, startIntegrityCheck, startSoundnessCheck } from '../background-checks.js';
 import { escalationItems } from '../escalation-items.js';
 import { countByKind, nonZeroCounts } from '../finding-counts.js';
-import { openIndex, withIndexDatabase } from '../index-database-session.js';
+import { openIndex, withIndexDatabase, type IndexDatabase } from '../index-database-session.js';
 import type { CheckReport, LiveClass, LiveContext } from '../live-class.js';
 import { repairTimestamp, repairUnderLock } from '../locked-repair.js';
 import { newRowPaths } from '../memory-path.js';
@@ -14,7 +14,7 @@ import { detectIndexDrift } from './detect-index-drift.js';
 import { INDEX_DRIFT_KINDS } from './index-drift-state.js';
 import { injectIndexDrift, INDEX_DRIFT_FAULTS } from './inject-index-drift.js';
 import { describeIndexOperation, planIndexRepair, type IndexRepairOperation } from './plan-index-repair.js';
-import { readIndexDriftState, startFileScan } from './read-index-drift-state.js';
+import { readIndexDriftState, startFileScan, type ReadIndexDriftState } from './read-index-drift-state.js';
 
 const CLASS = 'index-drift';
 
@@ -26,20 +26,11 @@ export const indexDriftClass: LiveClass = {
   failureClass: CLASS,
   faultKinds: INDEX_DRIFT_FAULTS,
 
-  check: (context) => withIndexDatabase(context, 'read', (index) => {
-    // On a large workspace the database is checked, and the files read, on helper threads while
-    // the rows are read here (background-checks.ts, memory-file-pool.ts).
-    const sound = startSoundnessCheck(context, index.db);
-    const scan = startFileScan(context);
-    return checkReport(context, afterCheck(sound, () => readIndexDriftState(context, index, undefined, scan)));
-  }),
+  check: (context) => withIndexDatabase(context, 'read', (index) => readAndJudge(context, index).check),
 
   async plan(context) {
     return withIndexDatabase(context, 'read', (index) => {
-      const sound = startSoundnessCheck(context, index.db);
-      const scan = startFileScan(context);
-      const read = afterCheck(sound, () => readIndexDriftState(context, index, undefined, scan));
-      const check = checkReport(context, read);
+      const { read, check } = readAndJudge(context, index);
       const operations = planIndexRepair(read.state, check.findings);
       return {
         check,
@@ -52,9 +43,7 @@ export const indexDriftClass: LiveClass = {
   actions(context) {
     return {
       detect: () => guarded(() => withIndexDatabase(context, 'read', (index): StepOutcome => {
-        const sound = startSoundnessCheck(context, index.db);
-        const scan = startFileScan(context);
-        const report = checkReport(context, afterCheck(sound, () => readIndexDriftState(context, index, undefined, scan)));
+        const report = readAndJudge(context, index).check;
         if (report.findings.length === 0) return { kind: 'success', nothingFound: true };
         return succeeded(nonZeroCounts(report.counts));
       })),
@@ -88,6 +77,21 @@ export const indexDriftClass: LiveClass = {
 
   inject: (context, request) => injectIndexDrift(context, request),
 };
+
+/**
+ * Reads the files and the index and judges them, once SQLite's quick_check has passed. On a large
+ * workspace the files are read on helper threads too, starting while they are still being listed
+ * and while the rows are read here; the quick_check is queued behind that reading on a helper, and
+ * runs while this thread judges what was read (background-checks.ts, memory-file-pool.ts).
+ */
+function readAndJudge(context: LiveContext, index: IndexDatabase): { read: ReadIndexDriftState; check: CheckReport } {
+  const scan = startFileScan(context);
+  const sound = startSoundnessCheck(context, index.db);
+  return afterCheck(sound, () => {
+    const read = readIndexDriftState(context, index, undefined, scan);
+    return { read, check: checkReport(context, read) };
+  });
+}
 
 function checkReport(context: LiveContext, read: ReturnType<typeof readIndexDriftState>): CheckReport {
   const { findings, foreignRows } = detectIndexDrift(read.state);
