@@ -1,6 +1,6 @@
 import { failureClassIds } from '../catalog/failure-classes.js';
 
-/** Help for `opsheal`: the runbook helper's verbs and the live ones. */
+/** Help for `opsheal`: the runbook helper's verbs and the live ones (every verb main.ts knows). */
 export function opshealUsage(program: string): string {
   return `Usage: ${program} <command> [options]
 
@@ -12,7 +12,11 @@ Commands:
   list [--json]                  the failure classes, one per line
   show <class> [--json]          a class's trigger, owner, escalation path and drill command
   drill <class|all> [options]    rehearse a class's runbook, simulated (${program} drill --help)
+  check <class|all> [options]    find drift in a workspace, read-only (${program} check --help)
   heal <class|all> [options]     run the runbook for real (${program} heal --help)
+  inject <class> [options]       make real faults in a workspace, for tests and drills
+  workspace generate DIR         make a sample workspace (${program} workspace --help)
+  demo [--dir DIR]               generate, break, check, heal and check a workspace
   help                           show this help
 
 Classes: ${failureClassIds().join(', ')}

@@ -17,7 +17,13 @@ const ALL_PAGES = 0x7fffffff;
  * leaves a partial file that looks like a backup. Returns the backup's path.
  */
 export async function backupDatabase(dbPath: string, backupsDir: string, stamp: string): Promise<string> {
-  mkdirSync(backupsDir, { recursive: true });
+  try {
+    mkdirSync(backupsDir, { recursive: true });
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code === 'EEXIST' || code === 'ENOTDIR') throw new Error(`${backupsDir} is not a folder: opsheal keeps its backups there; move that file out of the way and run again (or heal with --no-backup)`);
+    throw error;
+  }
   const stem = basename(dbPath).replace(/\.(sqlite3?|db)$/, '');
   const name = unusedName(backupsDir, `${stem}-${stamp.replace(/[^0-9TZ]/g, '')}-${process.pid}`);
   const partial = join(backupsDir, `.${name}.partial`);

@@ -100,6 +100,20 @@ describe('runbook list and show', () => {
   });
 });
 
+describe('opsheal usage', () => {
+  it('names every command opsheal runs, each of which answers --help (regression: check, inject, workspace and demo were missing)', () => {
+    const usage = runBin('opsheal', ['--help']);
+    expect(usage.status).toBe(0);
+    const commands = [...usage.stdout.matchAll(/^ {2}([a-z]+) /gm)].map((match) => match[1]);
+    expect(commands).toEqual(['list', 'show', 'drill', 'check', 'heal', 'inject', 'workspace', 'demo', 'help']);
+    for (const command of commands.filter((name) => name !== 'help')) {
+      const help = runBin('opsheal', [command as string, '--help']);
+      expect(help.status, command).toBe(0);
+      expect(help.stdout, command).toMatch(/Usage: /);
+    }
+  });
+});
+
 describe('runbook usage', () => {
   const usage = runBin('runbook', ['help']);
 
