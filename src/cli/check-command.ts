@@ -12,7 +12,7 @@ import { checkUsage } from './live-usage.js';
 import { clockFromEnvironment } from './run-environment.js';
 import { requireClass, type CommandContext } from './runbook-commands.js';
 import { parseUnsigned } from './unsigned-option.js';
-import { UsageError } from './usage-error.js';
+import { UsageError } from '../core/usage-error.js';
 import { WORKSPACE_OPTIONS, requireDatabase, resolveWorkspace } from './workspace-options.js';
 
 /** `check <class|all>`: read-only detection. Exit 0 healthy, 1 drift found, 2 usage error. */

@@ -1,4 +1,4 @@
-import { UsageError } from './usage-error.js';
+import { UsageError } from '../core/usage-error.js';
 import { displayValue } from './display-value.js';
 
 /** `value` options take one argument (`--x v` or `--x=v`); `flag` options take none. */

@@ -2,7 +2,7 @@ import type { RetryPolicy } from '../core/retry-policy.js';
 import { RETRY_LIMITS } from '../core/retry-policy.js';
 import type { CommandLine, OptionKind } from './command-line.js';
 import { checkAtLeast, checkAtMost, parseUnsigned } from './unsigned-option.js';
-import { UsageError } from './usage-error.js';
+import { UsageError } from '../core/usage-error.js';
 
 export type Scenario = 'success' | 'escalate';
 

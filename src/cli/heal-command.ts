@@ -15,7 +15,7 @@ import { clockFromEnvironment } from './run-environment.js';
 import { runPlans } from './run-plans.js';
 import { requireClass, type CommandContext } from './runbook-commands.js';
 import { healUsage } from './live-usage.js';
-import { UsageError } from './usage-error.js';
+import { UsageError } from '../core/usage-error.js';
 import { WORKSPACE_OPTIONS, requireDatabase, resolveWorkspace } from './workspace-options.js';
 
 /**

@@ -9,7 +9,7 @@ import { injectUsage } from './live-usage.js';
 import { clockFromEnvironment } from './run-environment.js';
 import { requireClass, type CommandContext } from './runbook-commands.js';
 import { checkAtLeast, checkAtMost, parseUnsigned } from './unsigned-option.js';
-import { UsageError } from './usage-error.js';
+import { UsageError } from '../core/usage-error.js';
 import { WORKSPACE_OPTIONS, requireDatabase, resolveWorkspace } from './workspace-options.js';
 
 /** The most faults of one kind one call makes. */

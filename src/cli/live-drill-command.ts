@@ -14,7 +14,7 @@ import { liveDrillUsage } from './live-usage.js';
 import { rehearse, summaryLines } from './rehearsal.js';
 import { clockFromEnvironment } from './run-environment.js';
 import { requireClass, type CommandContext } from './runbook-commands.js';
-import { UsageError } from './usage-error.js';
+import { UsageError } from '../core/usage-error.js';
 import { WORKSPACE_OPTIONS, requireDatabase, resolveWorkspace } from './workspace-options.js';
 
 /**

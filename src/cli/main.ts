@@ -3,7 +3,7 @@ import { EXIT, type ExitCode } from './exit-codes.js';
 import { drillCommand, healerCommand, listCommand, showCommand, type CommandContext } from './runbook-commands.js';
 import { opshealUsage } from './opsheal-usage.js';
 import { runbookUsage } from './usage-text.js';
-import { UsageError } from './usage-error.js';
+import { UsageError } from '../core/usage-error.js';
 import { displayValue } from './display-value.js';
 
 type Handler = (context: CommandContext) => ExitCode | Promise<ExitCode>;

@@ -1,6 +1,6 @@
 import type { RunnerEnvironment } from '../core/step-runner.js';
 import type { RunEvent } from '../core/run-events.js';
-import { UsageError } from './usage-error.js';
+import { UsageError } from '../core/usage-error.js';
 import { displayValue } from './display-value.js';
 
 /** The latest instant a JavaScript Date can hold, in seconds. */

@@ -10,7 +10,7 @@ import { EXIT, type ExitCode } from './exit-codes.js';
 import { clockFromEnvironment } from './run-environment.js';
 import { runPlans } from './run-plans.js';
 import { drillUsage, healerUsage } from './usage-text.js';
-import { UsageError } from './usage-error.js';
+import { UsageError } from '../core/usage-error.js';
 
 /** What every command handler gets: its arguments after the verb, where to print, and the environment. */
 export interface CommandContext {

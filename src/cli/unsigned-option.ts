@@ -1,5 +1,5 @@
 import { displayValue } from './display-value.js';
-import { UsageError } from './usage-error.js';
+import { UsageError } from '../core/usage-error.js';
 
 /**
  * Checks that `raw` is a plain decimal unsigned integer and returns its value. `08` is 8 (the

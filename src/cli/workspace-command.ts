@@ -9,7 +9,7 @@ import { generateUsage } from './live-usage.js';
 import { clockFromEnvironment } from './run-environment.js';
 import type { CommandContext } from './runbook-commands.js';
 import { checkAtLeast, checkAtMost, parseUnsigned } from './unsigned-option.js';
-import { UsageError } from './usage-error.js';
+import { UsageError } from '../core/usage-error.js';
 
 /** The most memories `workspace generate` writes. */
 const MAX_MEMORIES = 1_000_000;

@@ -7,7 +7,7 @@ import { workspacePaths, type WorkspacePaths } from '../workspace/workspace-path
 import type { CommandLine, OptionKind } from './command-line.js';
 import { displayValue } from './display-value.js';
 import { checkAtLeast, checkAtMost, parseUnsigned } from './unsigned-option.js';
-import { UsageError } from './usage-error.js';
+import { UsageError } from '../core/usage-error.js';
 
 /** The options every live command shares. */
 export const WORKSPACE_OPTIONS: Readonly<Record<string, OptionKind>> = {

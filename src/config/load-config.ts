@@ -3,7 +3,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import type * as Yaml from 'yaml';
 import type { z } from 'zod';
-import { UsageError } from '../cli/usage-error.js';
+import { UsageError } from '../core/usage-error.js';
 import { configSchemas, unknownKeyMessage, type ConfigFile } from './config-schema.js';
 import { defaultConfig, type CommandStepConfig, type OpshealConfig } from './opsheal-config.js';
 

@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { appendFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { seededRandom, type SeededRandom } from '../sample/seeded-random.js';
+import { seededRandom, type SeededRandom } from '../workspace/seeded-random.js';
 import { contentHashOfText } from '../workspace/content-hash.js';
 import type { IndexRow } from '../workspace/index-row.js';
 import { readIndexRows } from '../workspace/index-reads.js';

@@ -2,7 +2,7 @@ import { defaultConfig } from '../config/opsheal-config.js';
 import { writeSampleTelemetry, type SampleTelemetrySummary } from '../live/telemetry-drift/sample-telemetry.js';
 import { generateWorkspace, type GenerateWorkspaceOptions, type GenerationReport } from '../workspace/generate-workspace.js';
 import { workspacePaths } from '../workspace/workspace-paths.js';
-import { seededRandom } from './seeded-random.js';
+import { seededRandom } from '../workspace/seeded-random.js';
 
 /** Mixed into the seed for the telemetry files, so they do not draw the same numbers as the memories. */
 const TELEMETRY_SALT = 0x7e1e3e7;

@@ -2,7 +2,7 @@ import { closeSync, fstatSync, futimesSync, mkdirSync, openSync, readdirSync, st
 import { dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
-import { seededRandom, type SeededRandom } from '../sample/seeded-random.js';
+import { seededRandom, type SeededRandom } from './seeded-random.js';
 import { contentHashOfText } from './content-hash.js';
 import { parseMemoryMetadata } from './front-matter.js';
 import { drawSampleMemory, renderSampleMemory } from './sample-memory-text.js';

@@ -1,4 +1,4 @@
-import type { SeededRandom } from '../sample/seeded-random.js';
+import type { SeededRandom } from './seeded-random.js';
 import { SPEC_ASPECTS, SPEC_TOPICS } from './sample-vocabulary.js';
 
 /** One memory folder the generator fills: its spec folder and how many memories go in it. */

@@ -1,4 +1,4 @@
-import type { SeededRandom } from '../sample/seeded-random.js';
+import type { SeededRandom } from './seeded-random.js';
 import type { ContextType, ImportanceTier } from './memory-file.js';
 import { PHRASE_WORDS, SENTENCE_WORDS, TITLE_CONTEXTS, TITLE_KINDS, TITLE_SUBJECTS } from './sample-vocabulary.js';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FAILURE_CLASSES } from '../../src/catalog/failure-classes.js';
-import { UsageError } from '../../src/cli/usage-error.js';
+import { UsageError } from '../../src/core/usage-error.js';
 import { findWorkspaceConfig, loadConfig } from '../../src/config/load-config.js';
 import { defaultConfig } from '../../src/config/opsheal-config.js';
 

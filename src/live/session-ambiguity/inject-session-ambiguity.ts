@@ -1,5 +1,5 @@
 import type { Statement } from 'better-sqlite3';
-import type { SeededRandom } from '../../sample/seeded-random.js';
+import type { SeededRandom } from '../../workspace/seeded-random.js';
 import { appendLedgerEntries, SERVER_ACTOR } from '../../workspace/ledger-append.js';
 import { compareText } from '../compare.js';
 import { InjectionSession, setFileSession, type InjectionTarget } from '../fault-injection.js';

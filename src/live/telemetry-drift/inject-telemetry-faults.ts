@@ -1,5 +1,5 @@
 import { writeFileAtomically } from '../../io/atomic-write.js';
-import { seededRandom, type SeededRandom } from '../../sample/seeded-random.js';
+import { seededRandom, type SeededRandom } from '../../workspace/seeded-random.js';
 import type { Finding, InjectionReport, InjectionRequest, LiveContext } from '../live-class.js';
 import { locateDocsSection } from './docs-anchors.js';
 import { formatTableRow, splitTableRow } from './docs-table-cells.js';

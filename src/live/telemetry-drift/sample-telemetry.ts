@@ -1,5 +1,5 @@
 import { writeFileAtomically } from '../../io/atomic-write.js';
-import type { SeededRandom } from '../../sample/seeded-random.js';
+import type { SeededRandom } from '../../workspace/seeded-random.js';
 import type { WorkspacePaths } from '../../workspace/workspace-paths.js';
 import { BEGIN_ANCHOR, END_ANCHOR } from './docs-anchors.js';
 import { renderDocsSection } from './render-docs-section.js';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeSampleTelemetry } from '../../../src/live/telemetry-drift/sample-telemetry.js';
 import { telemetryDriftClass } from '../../../src/live/telemetry-drift/telemetry-drift-class.js';
-import { seededRandom } from '../../../src/sample/seeded-random.js';
+import { seededRandom } from '../../../src/workspace/seeded-random.js';
 import { NOW, snapshot, telemetryWorkspace, type TelemetryWorkspace } from './telemetry-fixture.js';
 
 let workspaces: TelemetryWorkspace[] = [];

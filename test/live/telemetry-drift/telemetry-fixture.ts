@@ -8,7 +8,7 @@ import type { LiveContext } from '../../../src/live/live-class.js';
 import { locateDocsSection } from '../../../src/live/telemetry-drift/docs-anchors.js';
 import { writeSampleTelemetry } from '../../../src/live/telemetry-drift/sample-telemetry.js';
 import { telemetryDriftClass } from '../../../src/live/telemetry-drift/telemetry-drift-class.js';
-import { seededRandom } from '../../../src/sample/seeded-random.js';
+import { seededRandom } from '../../../src/workspace/seeded-random.js';
 import { workspacePaths, type WorkspacePaths } from '../../../src/workspace/workspace-paths.js';
 import { fakeRunnerEnvironment, type FakeRunnerEnvironment } from '../../support/fake-runner-environment.js';
 
