@@ -102,8 +102,8 @@ export function liveWorkspace(root: string, options: ContextOptions = {}): LiveW
   };
 }
 
-/** Runs a class's built-in steps through the real step runner in virtual time (backoff 1 s). */
-export async function healClass(liveClass: LiveClass, context: LiveContext, maxAttempts = 3): Promise<RunResult & { env: FakeRunnerEnvironment }> {
+/** Runs a class's built-in steps through the real step runner in virtual time. */
+export async function healClass(liveClass: LiveClass, context: LiveContext, maxAttempts = 3, backoffSeconds = 1): Promise<RunResult & { env: FakeRunnerEnvironment }> {
   const catalog = findFailureClass(liveClass.failureClass);
   if (!catalog) throw new Error(`${liveClass.failureClass} missing from the catalog`);
   const actions = liveClass.actions(context);
@@ -115,7 +115,7 @@ export async function healClass(liveClass: LiveClass, context: LiveContext, maxA
       scenario: 'live',
       recoverySummary: catalog.summary,
       healthySummary: catalog.healthySummary,
-      policy: { maxAttempts, backoffSeconds: 1 },
+      policy: { maxAttempts, backoffSeconds },
       steps: catalog.steps.map((step) => ({ name: step.name, command: context.rerunCommand(catalog.id, step.phase), action: actions[step.phase] })),
     },
     env,

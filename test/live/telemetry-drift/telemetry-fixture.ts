@@ -1,18 +1,18 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findFailureClass } from '../../../src/catalog/failure-classes.js';
 import { defaultConfig } from '../../../src/config/opsheal-config.js';
-import { runClass, type RunResult } from '../../../src/core/step-runner.js';
+import type { RunResult } from '../../../src/core/step-runner.js';
 import type { LiveContext } from '../../../src/live/live-class.js';
 import { locateDocsSection } from '../../../src/live/telemetry-drift/docs-anchors.js';
 import { writeSampleTelemetry } from '../../../src/live/telemetry-drift/sample-telemetry.js';
 import { telemetryDriftClass } from '../../../src/live/telemetry-drift/telemetry-drift-class.js';
 import { seededRandom } from '../../../src/workspace/seeded-random.js';
 import { workspacePaths, type WorkspacePaths } from '../../../src/workspace/workspace-paths.js';
-import { fakeRunnerEnvironment, type FakeRunnerEnvironment } from '../../support/fake-runner-environment.js';
+import type { FakeRunnerEnvironment } from '../../support/fake-runner-environment.js';
+import { healClass, NOW } from '../live-workspace.js';
 
-export const NOW = Date.UTC(2026, 1, 22, 12, 0, 0);
+export { NOW };
 
 /** A temporary workspace; `remove` deletes it. */
 export interface TelemetryWorkspace {
@@ -52,25 +52,9 @@ export function outsideAnchors(docs: Buffer): { before: Buffer; after: Buffer } 
   return { before: docs.subarray(0, lookup.location.start), after: docs.subarray(lookup.location.end) };
 }
 
-/** Runs the class's live steps through the real step runner in virtual time, three attempts a step. */
-export async function heal(context: LiveContext, maxAttempts = 3): Promise<RunResult & { env: FakeRunnerEnvironment }> {
-  const catalog = findFailureClass('telemetry-drift');
-  if (!catalog) throw new Error('telemetry-drift missing from the catalog');
-  const actions = telemetryDriftClass.actions(context);
-  const env = fakeRunnerEnvironment(NOW);
-  const result = await runClass(
-    {
-      failureClass: catalog.id,
-      owner: catalog.owner,
-      scenario: 'live',
-      recoverySummary: catalog.summary,
-      healthySummary: catalog.healthySummary,
-      policy: { maxAttempts, backoffSeconds: 5 },
-      steps: catalog.steps.map((step) => ({ name: step.name, command: context.rerunCommand(catalog.id, step.phase), action: actions[step.phase] })),
-    },
-    env,
-  );
-  return { ...result, env };
+/** Runs the class's live steps through the real step runner in virtual time (backoff 5 s). */
+export function heal(context: LiveContext, maxAttempts = 3): Promise<RunResult & { env: FakeRunnerEnvironment }> {
+  return healClass(telemetryDriftClass, context, maxAttempts, 5);
 }
 
 /** Findings in a stable order, for comparing what inject did with what check saw. */
