@@ -10,7 +10,7 @@ import { repairTimestamp, repairUnderLock } from '../locked-repair.js';
 import { newRowPaths } from '../memory-path.js';
 import { guarded } from '../step-errors.js';
 import { applyIndexRepair } from './apply-index-repair.js';
-import { detectIndexDrift } from './detect-index-drift.js';
+import { rememberedIndexDrift } from './remembered-detection.js';
 import { INDEX_DRIFT_KINDS } from './index-drift-state.js';
 import { injectIndexDrift, INDEX_DRIFT_FAULTS } from './inject-index-drift.js';
 import { describeIndexOperation, planIndexRepair, type IndexRepairOperation } from './plan-index-repair.js';
@@ -94,7 +94,7 @@ function readAndJudge(context: LiveContext, index: IndexDatabase): { read: ReadI
 }
 
 function checkReport(context: LiveContext, read: ReturnType<typeof readIndexDriftState>): CheckReport {
-  const { findings, foreignRows } = detectIndexDrift(read.state);
+  const { findings, foreignRows } = rememberedIndexDrift(read.state);
   const notes = [...read.notes];
   if (foreignRows > 0) notes.push(`${foreignRows} rows point outside the workspace: counted as foreign and left alone`);
   return {
@@ -110,7 +110,7 @@ function checkReport(context: LiveContext, read: ReturnType<typeof readIndexDrif
 function planFromDatabase(context: LiveContext, db: Database): IndexRepairOperation[] {
   const index = { db, vectorsLoaded: vectorsWritable(db) };
   const read = readIndexDriftState(context, index);
-  return planIndexRepair(read.state, detectIndexDrift(read.state).findings);
+  return planIndexRepair(read.state, rememberedIndexDrift(read.state).findings);
 }
 
 function vectorsWritable(db: Database): boolean {
