@@ -15,7 +15,7 @@ export function createLiveContext(
   settings: { readonly program: string; readonly now: () => number; readonly backup: boolean; readonly sink: ConsoleSink; readonly readOnly?: boolean },
 ): LiveContext {
   const report = progress(settings.sink);
-  const files = cachedMemoryFileSource(workspace.paths, report);
+  const files = cachedMemoryFileSource(workspace.paths, report, { rescans: settings.readOnly !== true });
   return {
     paths: workspace.paths,
     config: workspace.config,

@@ -12,6 +12,11 @@ const PROGRESS_EVERY = 10_000;
 export interface CachedMemoryFileSourceOptions {
   /** Helper threads for large scans; `null` keeps every scan on the calling thread. Default: the process's pool. */
   readonly pool?: MemoryFilePool | null;
+  /**
+   * `false`: keep nothing for a later scan (the folder listings, the records by path), which then
+   * reads every file again; for a source scanned once (snapshot-memory-files.ts). Default true.
+   */
+  readonly rescans?: boolean;
 }
 
 /**
@@ -30,7 +35,8 @@ export function cachedMemoryFileSource(
   let known: Map<string, MemoryFileRecord> | undefined;
   let lastScan: MemoryFileScan | undefined;
   // Folders whose listing has not changed since the last scan are not listed again.
-  const listings = new FolderListingCache();
+  const rescans = options.rescans !== false;
+  const listings = rescans ? new FolderListingCache() : undefined;
   // The paths of the last stat job, shared with the helpers, kept while the listing stays the same.
   let sharedStatPaths: { readonly locations: readonly MemoryFileLocation[]; readonly shared: SharedPaths } | undefined;
   let pool: MemoryFilePool | null | undefined = options.pool;
@@ -117,7 +123,7 @@ export function cachedMemoryFileSource(
     }
     files.sort(byRelativePath);
     unreadable.sort(byRelativePath);
-    known = new Map(files.map((file) => [file.relativePath, file]));
+    if (rescans) known = new Map(files.map((file) => [file.relativePath, file]));
     lastScan = { files, unreadable };
     return lastScan;
   };

@@ -84,4 +84,22 @@ describe('cachedMemoryFileSource (on this thread)', () => {
     expect(complete?.().files.map((file) => file.metadata.title)).toEqual(['One']);
     expect(source.scan().files.map((file) => file.metadata.title)).toEqual(['One']);
   });
+
+  it('with rescans off, keeps nothing for a later scan: each scan reads every file again', () => {
+    const root = temporaryFolder();
+    write(root, 'specs/001-a/memory/one.md', memory('One'));
+    const path = join(root, 'specs/001-a/memory/one.md');
+    const cached = cachedMemoryFileSource(defaultPaths(root), () => undefined, { pool: null });
+    const once = cachedMemoryFileSource(defaultPaths(root), () => undefined, { pool: null, rescans: false });
+    const before = cached.scan().files[0];
+    expect(once.scan().files[0]).toEqual(before);
+    // Same size, same mtime, other bytes: the caching source trusts the stat, a fresh read does not.
+    writeFileSync(path, memory('Owt'));
+    const seconds = (before?.mtimeMs ?? 0) / 1000;
+    utimesSync(path, seconds, seconds);
+    expect(cached.scan().files[0]?.contentHash).toBe(before?.contentHash);
+    const reread = once.scan().files[0];
+    expect(reread?.contentHash).not.toBe(before?.contentHash);
+    expect(reread?.metadata.title).toBe('Owt');
+  });
 });
