@@ -89,14 +89,17 @@ describe('cachedMemoryFileSource (on this thread)', () => {
     const root = temporaryFolder();
     write(root, 'specs/001-a/memory/one.md', memory('One'));
     const path = join(root, 'specs/001-a/memory/one.md');
+    // A whole second, which the file system keeps exactly (a fraction may come back rounded).
+    const mtime = 1_700_000_000;
+    utimesSync(path, mtime, mtime);
     const cached = cachedMemoryFileSource(defaultPaths(root), () => undefined, { pool: null });
     const once = cachedMemoryFileSource(defaultPaths(root), () => undefined, { pool: null, rescans: false });
     const before = cached.scan().files[0];
+    expect(before?.mtimeMs).toBe(mtime * 1000);
     expect(once.scan().files[0]).toEqual(before);
     // Same size, same mtime, other bytes: the caching source trusts the stat, a fresh read does not.
     writeFileSync(path, memory('Owt'));
-    const seconds = (before?.mtimeMs ?? 0) / 1000;
-    utimesSync(path, seconds, seconds);
+    utimesSync(path, mtime, mtime);
     expect(cached.scan().files[0]?.contentHash).toBe(before?.contentHash);
     const reread = once.scan().files[0];
     expect(reread?.contentHash).not.toBe(before?.contentHash);
