@@ -1,7 +1,6 @@
 import { formatArgv } from '../commands/format-argv.js';
 import type { LiveContext } from '../live/live-class.js';
 import { cachedMemoryFileSource } from '../workspace/cached-memory-files.js';
-import { snapshotMemoryFileSource } from '../workspace/snapshot-memory-files.js';
 import type { ConsoleSink } from './console-sink.js';
 import type { ResolvedWorkspace } from './workspace-options.js';
 
@@ -15,7 +14,6 @@ export function createLiveContext(
   settings: { readonly program: string; readonly now: () => number; readonly backup: boolean; readonly sink: ConsoleSink; readonly readOnly?: boolean },
 ): LiveContext {
   const report = progress(settings.sink);
-  const files = cachedMemoryFileSource(workspace.paths, report, { rescans: settings.readOnly !== true });
   return {
     paths: workspace.paths,
     config: workspace.config,
@@ -23,7 +21,7 @@ export function createLiveContext(
     backup: settings.backup,
     rerunCommand: (failureClass, phase) =>
       formatArgv([settings.program, phase === 'repair' ? 'heal' : 'check', failureClass, ...workspace.selector]),
-    memoryFiles: settings.readOnly === true ? snapshotMemoryFileSource(files) : files,
+    memoryFiles: cachedMemoryFileSource(workspace.paths, report, { once: settings.readOnly === true }),
     progress: report,
   };
 }

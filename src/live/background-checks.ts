@@ -4,7 +4,8 @@ import { databaseIntegrity, requireSoundDatabase, type DatabaseIntegrity } from 
 import { DatabaseUnusableError } from '../workspace/database-unusable-error.js';
 import type { DatabaseCheckTask, HelperTaskResult } from '../workspace/helper-tasks.js';
 import { processPool, type TaskJob } from '../workspace/memory-file-pool.js';
-import { knownSound, markSound, versionBeforeCheck } from './known-sound.js';
+import { databaseVersion } from './index-read-cache.js';
+import { knownSound, markSound, requireSoundOnce } from './known-sound.js';
 import type { LiveContext } from './live-class.js';
 
 /**
@@ -26,11 +27,10 @@ const BUSY_TIMEOUT_MS = 2000;
 export function startSoundnessCheck(context: LiveContext, db: Database): () => void {
   // Passed already on this very version of the database, earlier in the run (known-sound.ts).
   if (knownSound(context)) return () => undefined;
-  const before = versionBeforeCheck(context);
+  const before = databaseVersion(context);
   const job = startOnHelper(context, { soundLabel: context.paths.db, writable: false });
   if (job === undefined) {
-    requireSoundDatabase(db, context.paths.db);
-    markSound(context, before);
+    requireSoundOnce(context, db);
     return () => undefined;
   }
   return once(() => {
@@ -45,7 +45,7 @@ export function startSoundnessCheck(context: LiveContext, db: Database): () => v
 
 /** Starts databaseIntegrity (the connection must be writable); the function returned gives its result. */
 export function startIntegrityCheck(context: LiveContext, db: Database): () => DatabaseIntegrity {
-  const before = versionBeforeCheck(context);
+  const before = databaseVersion(context);
   // integrity_check does all quick_check does and more: passed, it vouches for soundness too.
   const noted = (integrity: DatabaseIntegrity): DatabaseIntegrity => {
     if (integrity.problems.length === 0) markSound(context, before);

@@ -1,3 +1,5 @@
+import type { Database } from 'better-sqlite3';
+import { requireSoundDatabase } from '../workspace/database-integrity.js';
 import { databaseVersion } from './index-read-cache.js';
 import type { LiveContext } from './live-class.js';
 
@@ -9,12 +11,10 @@ import type { LiveContext } from './live-class.js';
  */
 const soundVersions = new WeakMap<LiveContext, string>();
 
-/** The version as it is now, to hand to {@link markSound} once a check started now has passed. */
-export function versionBeforeCheck(context: LiveContext): string | undefined {
-  return databaseVersion(context);
-}
-
-/** A check that began at `before` passed: the database is sound at that version, if it is still there. */
+/**
+ * A check that began at `before` (`databaseVersion` then) passed: the database is sound at that
+ * version, if it is still there.
+ */
 export function markSound(context: LiveContext, before: string | undefined): void {
   if (before !== undefined && databaseVersion(context) === before) soundVersions.set(context, before);
 }
@@ -23,4 +23,12 @@ export function markSound(context: LiveContext, before: string | undefined): voi
 export function knownSound(context: LiveContext): boolean {
   const now = databaseVersion(context);
   return now !== undefined && soundVersions.get(context) === now;
+}
+
+/** requireSoundDatabase on `db`, unless a check already passed on the database as it is now. */
+export function requireSoundOnce(context: LiveContext, db: Database): void {
+  if (knownSound(context)) return;
+  const before = databaseVersion(context);
+  requireSoundDatabase(db, context.paths.db);
+  markSound(context, before);
 }

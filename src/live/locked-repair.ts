@@ -1,10 +1,9 @@
 import type { Database } from 'better-sqlite3';
 import { formatTimestamp } from '../core/timestamp.js';
 import { backupDatabase } from '../workspace/database-backup.js';
-import { requireSoundDatabase } from '../workspace/database-integrity.js';
 import { withWorkspaceLock } from '../workspace/workspace-lock.js';
 import { databaseVersion } from './index-read-cache.js';
-import { knownSound, markSound } from './known-sound.js';
+import { requireSoundOnce } from './known-sound.js';
 import type { LiveContext } from './live-class.js';
 
 /** What one repair did: its counts, and where the backup went when one was taken. */
@@ -44,11 +43,7 @@ export async function repairUnderLock<Operation>(
       db.exec('BEGIN IMMEDIATE');
       try {
         // Never plan on, write into or back up a damaged database as if it were sound.
-        if (!knownSound(context)) {
-          const before = databaseVersion(context);
-          requireSoundDatabase(db, context.paths.db);
-          markSound(context, before);
-        }
+        requireSoundOnce(context, db);
         const operations = work.plan(db);
         if (operations.length === 0) {
           db.exec('ROLLBACK');

@@ -13,10 +13,13 @@ export interface CachedMemoryFileSourceOptions {
   /** Helper threads for large scans; `null` keeps every scan on the calling thread. Default: the process's pool. */
   readonly pool?: MemoryFilePool | null;
   /**
-   * `false`: keep nothing for a later scan (the folder listings, the records by path), which then
-   * reads every file again; for a source scanned once (snapshot-memory-files.ts). Default true.
+   * `true`: scan once and hand every later caller that same scan, keeping nothing a rescan would
+   * need (the folder listings, the records by path). For commands that only report one moment of
+   * the workspace (`check`, `heal --dry-run`): every class of `all` judges the same files, and
+   * none pays for revalidating 100,000 of them. A run that changes the workspace needs each step's
+   * own moment and leaves this off (the default).
    */
-  readonly rescans?: boolean;
+  readonly once?: boolean;
 }
 
 /**
@@ -35,8 +38,10 @@ export function cachedMemoryFileSource(
   let known: Map<string, MemoryFileRecord> | undefined;
   let lastScan: MemoryFileScan | undefined;
   // Folders whose listing has not changed since the last scan are not listed again.
-  const rescans = options.rescans !== false;
-  const listings = rescans ? new FolderListingCache() : undefined;
+  const once = options.once === true;
+  const listings = once ? undefined : new FolderListingCache();
+  // With `once`: the completion of the one scan, which gives the same scan to every caller.
+  let onlyScan: (() => MemoryFileScan) | undefined;
   // The paths of the last stat job, shared with the helpers, kept while the listing stays the same.
   let sharedStatPaths: { readonly locations: readonly MemoryFileLocation[]; readonly shared: SharedPaths } | undefined;
   let pool: MemoryFilePool | null | undefined = options.pool;
@@ -47,6 +52,15 @@ export function cachedMemoryFileSource(
 
   /** Lists the files and starts what can run on the helpers; the returned function completes the scan. */
   const start = (): (() => MemoryFileScan) => {
+    if (!once) return startScan();
+    if (onlyScan === undefined) {
+      const complete = startScan();
+      onlyScan = () => lastScan ?? complete();
+    }
+    return onlyScan;
+  };
+
+  const startScan = (): (() => MemoryFileScan) => {
     const locations: MemoryFileLocation[] = [];
     const listedUnreadable: UnreadableMemoryFile[] = [];
     const previous = known;
@@ -123,7 +137,7 @@ export function cachedMemoryFileSource(
     }
     files.sort(byRelativePath);
     unreadable.sort(byRelativePath);
-    if (rescans) known = new Map(files.map((file) => [file.relativePath, file]));
+    if (!once) known = new Map(files.map((file) => [file.relativePath, file]));
     lastScan = { files, unreadable };
     return lastScan;
   };

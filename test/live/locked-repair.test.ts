@@ -3,7 +3,8 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openIndex } from '../../src/live/index-database-session.js';
-import { knownSound, markSound, versionBeforeCheck } from '../../src/live/known-sound.js';
+import { databaseVersion } from '../../src/live/index-read-cache.js';
+import { knownSound, markSound } from '../../src/live/known-sound.js';
 import { repairUnderLock } from '../../src/live/locked-repair.js';
 import type { LiveContext } from '../../src/live/live-class.js';
 import { useWorkspaceTemplate } from './live-workspace.js';
@@ -69,11 +70,11 @@ describe('known soundness', () => {
     const workspace = template.copy();
     const context = workspace.context();
     expect(knownSound(context)).toBe(false);
-    markSound(context, versionBeforeCheck(context));
+    markSound(context, databaseVersion(context));
     expect(knownSound(context)).toBe(true);
     otherWriterCommits(workspace.paths.db);
     expect(knownSound(context)).toBe(false);
-    markSound(context, versionBeforeCheck(context));
+    markSound(context, databaseVersion(context));
     expect(knownSound(context)).toBe(true);
     // This run's own repair is a commit like any other.
     await touchOneRow(context, '2026-02-23T00:00:00.000Z');
@@ -83,7 +84,7 @@ describe('known soundness', () => {
   it('is not marked when the database changed while the check ran', () => {
     const workspace = template.copy();
     const context = workspace.context();
-    const before = versionBeforeCheck(context);
+    const before = databaseVersion(context);
     otherWriterCommits(workspace.paths.db);
     markSound(context, before);
     expect(knownSound(context)).toBe(false);

@@ -85,24 +85,23 @@ describe('cachedMemoryFileSource (on this thread)', () => {
     expect(source.scan().files.map((file) => file.metadata.title)).toEqual(['One']);
   });
 
-  it('with rescans off, keeps nothing for a later scan: each scan reads every file again', () => {
+  it('with once, hands every caller the one scan, however the files change after it', async () => {
     const root = temporaryFolder();
     write(root, 'specs/001-a/memory/one.md', memory('One'));
-    const path = join(root, 'specs/001-a/memory/one.md');
-    // A whole second, which the file system keeps exactly (a fraction may come back rounded).
-    const mtime = 1_700_000_000;
-    utimesSync(path, mtime, mtime);
-    const cached = cachedMemoryFileSource(defaultPaths(root), () => undefined, { pool: null });
-    const once = cachedMemoryFileSource(defaultPaths(root), () => undefined, { pool: null, rescans: false });
-    const before = cached.scan().files[0];
-    expect(before?.mtimeMs).toBe(mtime * 1000);
-    expect(once.scan().files[0]).toEqual(before);
-    // Same size, same mtime, other bytes: the caching source trusts the stat, a fresh read does not.
-    writeFileSync(path, memory('Owt'));
-    utimesSync(path, mtime, mtime);
-    expect(cached.scan().files[0]?.contentHash).toBe(before?.contentHash);
-    const reread = once.scan().files[0];
-    expect(reread?.contentHash).not.toBe(before?.contentHash);
-    expect(reread?.metadata.title).toBe('Owt');
+    const source = cachedMemoryFileSource(defaultPaths(root), () => undefined, { pool: null, once: true });
+    const complete = source.start?.();
+    // Started twice before it completes: still one scan.
+    const again = source.start?.();
+    const first = complete?.();
+    expect(again?.()).toBe(first);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    appendFileSync(join(root, 'specs/001-a/memory/one.md'), 'more\n');
+    write(root, 'specs/002-b/memory/two.md', memory('Two'));
+    expect(source.scan()).toBe(first);
+    expect(source.start?.()()).toBe(first);
+    expect(first?.files.map((file) => file.relativePath)).toEqual(['specs/001-a/memory/one.md']);
+    // Without once, the same changes are seen.
+    const fresh = cachedMemoryFileSource(defaultPaths(root), () => undefined, { pool: null });
+    expect(fresh.scan().files.map((file) => file.relativePath)).toEqual(['specs/001-a/memory/one.md', 'specs/002-b/memory/two.md']);
   });
 });
