@@ -102,14 +102,30 @@ export function parseFrontMatterMetadata(head: string): MemoryMetadata | undefin
   return title === undefined ? undefined : metadataWithTitle(fields, title);
 }
 
+/**
+ * parseMemoryMetadata's `sessionId` of a file whose text is known up to the end of its front
+ * matter's closing fence (or, for a file with no front matter, not at all: `head` undefined). The
+ * session comes from the front matter alone, so the body is never needed; a scan keeps only this.
+ */
+export function frontMatterSessionId(head: string | undefined): string | null {
+  if (head === undefined) return null;
+  const split = splitFrontMatter(head);
+  const fields = split.block === undefined ? undefined : parseFrontMatterFields(split.block);
+  return sessionIdField(fields);
+}
+
 function metadataWithTitle(fields: FrontMatterFields | undefined, title: string): MemoryMetadata {
   return {
     title,
     triggerPhrases: phrasesField(fields?.trigger_phrases),
     importanceTier: oneOf(fields?.importance_tier, IMPORTANCE_TIERS) ?? DEFAULT_IMPORTANCE_TIER,
     contextType: oneOf(fields?.context_type, CONTEXT_TYPES) ?? DEFAULT_CONTEXT_TYPE,
-    sessionId: textField(fields?.session_id) ?? null,
+    sessionId: sessionIdField(fields),
   };
+}
+
+function sessionIdField(fields: FrontMatterFields | undefined): string | null {
+  return textField(fields?.session_id) ?? null;
 }
 
 function withoutBom(text: string): string {

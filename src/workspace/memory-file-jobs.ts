@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { CONTEXT_TYPES, IMPORTANCE_TIERS, type MemoryFileRecord, type MemoryMetadata } from './memory-file.js';
+import type { MemoryFileRecord } from './memory-file.js';
 import type { HelperTask, HelperTaskResult } from './helper-tasks.js';
 import { readMemoryFile, UNREADABLE_REASONS, type MemoryFileLocation, type MemoryFileReading } from './memory-file-reader.js';
 
@@ -65,9 +65,9 @@ export interface ReadBatchMessage {
 
 /**
  * One file's reading, packed for posting between threads: the reason code of an unreadable file,
- * or [hash, mtimeMs, sizeBytes, title, triggerPhrases, tier code, context code, sessionId].
+ * or [hash, mtimeMs, sizeBytes, sessionId].
  */
-export type PackedReading = number | readonly [string, number, number, string, readonly string[], number, number, string | null];
+export type PackedReading = number | readonly [string, number, number, string | null];
 
 /** Encodes the paths into shared memory for a job. */
 export function sharePaths(paths: readonly string[]): SharedPaths {
@@ -112,25 +112,14 @@ export function claimBatch(state: Int32Array, count: number, helper = false): { 
 
 /** Reads one file for a job: the same readMemoryFile as a scan on one thread, packed. */
 export function readPacked(absolutePath: string): PackedReading {
-  // The location's relative path only names the file for the last-resort title, which is the
-  // file name either way.
+  // The relative path and spec folder are the main thread's to fill in (unpackReading).
   return packReading(readMemoryFile({ absolutePath, relativePath: absolutePath, specFolder: '' }));
 }
 
 export function packReading(reading: MemoryFileReading): PackedReading {
   if (reading.kind === 'unreadable') return UNREADABLE_REASONS.indexOf(reading.unreadable.reason as (typeof UNREADABLE_REASONS)[number]);
   const { record } = reading;
-  const meta = record.metadata;
-  return [
-    record.contentHash,
-    record.mtimeMs,
-    record.sizeBytes,
-    meta.title,
-    meta.triggerPhrases,
-    IMPORTANCE_TIERS.indexOf(meta.importanceTier),
-    CONTEXT_TYPES.indexOf(meta.contextType),
-    meta.sessionId,
-  ];
+  return [record.contentHash, record.mtimeMs, record.sizeBytes, record.sessionId];
 }
 
 /** The reading a packed one stands for, at the location the main thread listed. */
@@ -138,21 +127,13 @@ export function unpackReading(packed: PackedReading, location: MemoryFileLocatio
   if (typeof packed === 'number') {
     return { kind: 'unreadable', unreadable: { relativePath: location.relativePath, reason: UNREADABLE_REASONS[packed] ?? 'unreadable' } };
   }
-  const metadata: MemoryMetadata = {
-    title: packed[3],
-    triggerPhrases: packed[4],
-    importanceTier: IMPORTANCE_TIERS[packed[5]] ?? 'normal',
-    contextType: CONTEXT_TYPES[packed[6]] ?? 'general',
-    sessionId: packed[7],
-  };
   const record: MemoryFileRecord = {
     relativePath: location.relativePath,
-    absolutePath: location.absolutePath,
     specFolder: location.specFolder,
     contentHash: packed[0],
     mtimeMs: packed[1],
     sizeBytes: packed[2],
-    metadata,
+    sessionId: packed[3],
   };
   return { kind: 'file', record };
 }

@@ -1,7 +1,7 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import { contentHash, createContentHasher, startsWithUtf8Bom } from './content-hash.js';
-import { parseFrontMatterMetadata, parseMemoryMetadata } from './front-matter.js';
+import { frontMatterSessionId, parseFrontMatterMetadata, parseMemoryMetadata } from './front-matter.js';
 import type { MemoryFileRecord, MemoryMetadata, UnreadableMemoryFile } from './memory-file.js';
 
 /** Files above this size are hashed in chunks instead of read whole (bytes). */
@@ -42,20 +42,83 @@ export type MemoryFileReading =
   | { readonly kind: 'unreadable'; readonly unreadable: UnreadableMemoryFile };
 
 /**
- * Reads one memory file: hash, size, mtime (whole milliseconds, rounded down) and metadata. Never
+ * Reads one memory file: hash, size, mtime (whole milliseconds, rounded down) and session. Never
  * throws for the file's own sake: a file that vanished, cannot be read, is not a regular file, holds
  * NUL bytes or is not valid UTF-8 comes back as `unreadable` with its reason. Files over
- * {@link LARGE_FILE_BYTES} are streamed, their metadata taken from the first 64 KB.
+ * {@link LARGE_FILE_BYTES} are streamed, their session taken from the first 64 KB.
  */
 export function readMemoryFile(location: MemoryFileLocation): MemoryFileReading {
-  const unreadable = (reason: UnreadableReason): MemoryFileReading => ({
-    kind: 'unreadable',
-    unreadable: { relativePath: location.relativePath, reason },
-  });
+  const read = readDescribed(location.absolutePath, location.relativePath, SESSION_ID);
+  if (read.kind === 'unreadable') return { kind: 'unreadable', unreadable: { relativePath: location.relativePath, reason: read.reason } };
+  const { content } = read;
+  return {
+    kind: 'file',
+    record: {
+      relativePath: location.relativePath,
+      specFolder: location.specFolder,
+      contentHash: content.hash,
+      mtimeMs: read.mtimeMs,
+      sizeBytes: content.sizeBytes,
+      sessionId: content.description,
+    },
+  };
+}
+
+/** What the front matter (and, when it has to, the text) of a file is read for. */
+interface Describer<T> {
+  /** From the text up to the end of the front matter (`undefined`: none); `undefined` when the whole text is needed. */
+  readonly fromHead: (head: string | undefined, fileName: string) => T | undefined;
+  readonly fromText: (text: string, fileName: string) => T;
+}
+
+/** The session, which the front matter settles by itself: what every scan keeps of a file. */
+const SESSION_ID: Describer<string | null> = {
+  fromHead: (head) => frontMatterSessionId(head),
+  // A large file's first 64 KB: the front matter is found in it as in any text.
+  fromText: (text) => frontMatterSessionId(text),
+};
+
+/** The whole metadata: the body is decoded only to look for a heading when the front matter names no title. */
+const METADATA: Describer<MemoryMetadata> = {
+  fromHead: (head) => (head === undefined ? undefined : parseFrontMatterMetadata(head)),
+  fromText: (text, fileName) => parseMemoryMetadata(text, fileName),
+};
+
+/**
+ * A memory file's whole metadata, for a repair about to write it into the index: read again from
+ * disk, and only when the file still holds what the scan hashed (`expectedHash`). A file changed
+ * since (or now unreadable) throws a retryable {@link MemoryFileChangedError}: the repair is rolled
+ * back, and a retry scans again. A file gone throws the file system's ENOENT, which is retryable too.
+ */
+export function readMemoryMetadata(absolutePath: string, relativePath: string, expectedHash: string): MemoryMetadata {
+  const read = readDescribed(absolutePath, relativePath, METADATA);
+  if (read.kind === 'unreadable') {
+    if (read.reason === 'vanished') throw Object.assign(new Error(`${relativePath}: vanished since it was read`), { code: 'ENOENT' });
+    throw new MemoryFileChangedError(relativePath, `is now ${read.reason}`);
+  }
+  if (read.content.hash !== expectedHash) throw new MemoryFileChangedError(relativePath, 'changed since it was read');
+  return read.content.description;
+}
+
+/** A memory file that no longer holds what a scan read from it: retrying (and so scanning again) cures it. */
+export class MemoryFileChangedError extends Error {
+  readonly retryable = true;
+  constructor(readonly relativePath: string, what: string) {
+    super(`${relativePath} ${what}: scan again before writing it into the index`);
+    this.name = 'MemoryFileChangedError';
+  }
+}
+
+type DescribedRead<T> =
+  | { readonly kind: 'file'; readonly mtimeMs: number; readonly content: FileContent<T> }
+  | { readonly kind: 'unreadable'; readonly reason: UnreadableReason };
+
+function readDescribed<T>(absolutePath: string, fileName: string, describer: Describer<T>): DescribedRead<T> {
+  const unreadable = (reason: UnreadableReason): DescribedRead<T> => ({ kind: 'unreadable', reason });
   let descriptor: number;
   try {
     // O_NONBLOCK: a FIFO named like a memory must not hang the scan; it is refused by fstat below.
-    descriptor = openSync(location.absolutePath, constants.O_RDONLY | constants.O_NONBLOCK);
+    descriptor = openSync(absolutePath, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
     return unreadable(reasonForError(error));
   }
@@ -63,20 +126,9 @@ export function readMemoryFile(location: MemoryFileLocation): MemoryFileReading 
     const stats = fstatSync(descriptor);
     if (!stats.isFile()) return unreadable('not-a-file');
     const mtimeMs = Math.floor(stats.mtimeMs);
-    const content = stats.size > LARGE_FILE_BYTES ? readLargeFile(descriptor, location.relativePath) : readSmallFile(descriptor, stats.size, location.relativePath);
+    const content = stats.size > LARGE_FILE_BYTES ? readLargeFile(descriptor, fileName, describer) : readSmallFile(descriptor, stats.size, fileName, describer);
     if (typeof content === 'string') return unreadable(content);
-    return {
-      kind: 'file',
-      record: {
-        relativePath: location.relativePath,
-        absolutePath: location.absolutePath,
-        specFolder: location.specFolder,
-        contentHash: content.hash,
-        mtimeMs,
-        sizeBytes: content.sizeBytes,
-        metadata: content.metadata,
-      },
-    };
+    return { kind: 'file', mtimeMs, content };
   } catch (error) {
     return unreadable(reasonForError(error));
   } finally {
@@ -84,11 +136,11 @@ export function readMemoryFile(location: MemoryFileLocation): MemoryFileReading 
   }
 }
 
-interface FileContent {
+interface FileContent<T> {
   readonly hash: string;
   readonly sizeBytes: number;
   /** From the whole text, or for a large file its first 64 KB. */
-  readonly metadata: MemoryMetadata;
+  readonly description: T;
 }
 
 /**
@@ -99,9 +151,9 @@ let readBuffer = Buffer.allocUnsafe(64 * 1024);
 /** A buffer grown past this for one big file is let go afterwards (bytes). */
 const KEPT_READ_BUFFER_BYTES = 1024 * 1024;
 
-function readSmallFile(descriptor: number, statSize: number, fileName: string): FileContent | UnreadableReason {
+function readSmallFile<T>(descriptor: number, statSize: number, fileName: string, describer: Describer<T>): FileContent<T> | UnreadableReason {
   try {
-    return smallFileContent(readToEnd(descriptor, statSize), fileName);
+    return smallFileContent(readToEnd(descriptor, statSize), fileName, describer);
   } finally {
     if (readBuffer.length > KEPT_READ_BUFFER_BYTES) readBuffer = Buffer.allocUnsafe(64 * 1024);
   }
@@ -128,22 +180,21 @@ function readToEnd(descriptor: number, statSize: number): Buffer {
   return readBuffer.subarray(0, length);
 }
 
-function smallFileContent(bytes: Buffer, fileName: string): FileContent | UnreadableReason {
+function smallFileContent<T>(bytes: Buffer, fileName: string, describer: Describer<T>): FileContent<T> | UnreadableReason {
   // A NUL byte never appears in text; checking it first keeps binaries out of the UTF-8 check.
   if (bytes.indexOf(0) !== -1) return 'binary';
   if (!isUtf8(bytes)) return 'invalid-utf8';
-  return { hash: contentHash(bytes), sizeBytes: bytes.length, metadata: metadataOf(bytes, fileName) };
+  return { hash: contentHash(bytes), sizeBytes: bytes.length, description: describe(bytes, fileName, describer) };
 }
 
 /**
- * parseMemoryMetadata of the file's text, decoding only the front matter when it names the title
- * (which settles every field): the body, most of a memory file, is decoded only to look for a
- * heading when there is no title to take.
+ * What the describer makes of the file, decoding only the front matter when that settles it: the
+ * body, most of a memory file, is decoded only when the front matter does not (no title to take).
  */
-function metadataOf(bytes: Buffer, fileName: string): MemoryMetadata {
+function describe<T>(bytes: Buffer, fileName: string, describer: Describer<T>): T {
   const headEnd = frontMatterEnd(bytes);
-  const settled = headEnd === undefined ? undefined : parseFrontMatterMetadata(bytes.toString('utf8', 0, headEnd));
-  return settled ?? parseMemoryMetadata(bytes.toString('utf8'), fileName);
+  const settled = describer.fromHead(headEnd === undefined ? undefined : bytes.toString('utf8', 0, headEnd), fileName);
+  return settled !== undefined ? settled : describer.fromText(bytes.toString('utf8'), fileName);
 }
 
 const NEWLINE = 0x0a;
@@ -182,7 +233,7 @@ function isFenceLine(bytes: Buffer, start: number, end: number): boolean {
   return true;
 }
 
-function readLargeFile(descriptor: number, fileName: string): FileContent | UnreadableReason {
+function readLargeFile<T>(descriptor: number, fileName: string, describer: Describer<T>): FileContent<T> | UnreadableReason {
   const hasher = createContentHasher();
   // The streaming decoder checks UTF-8 across chunk boundaries; its output is thrown away.
   const validator = new TextDecoder('utf-8', { fatal: true });
@@ -207,7 +258,7 @@ function readLargeFile(descriptor: number, fileName: string): FileContent | Unre
   }
   // The cut may split a character; the replacement character it leaves is past the front matter.
   const metadataText = head === undefined ? '' : head.toString('utf8');
-  return { hash: hasher.digest(), sizeBytes, metadata: parseMemoryMetadata(metadataText, fileName) };
+  return { hash: hasher.digest(), sizeBytes, description: describer.fromText(metadataText, fileName) };
 }
 
 /** The unreadable reason for a failed file-system call. */

@@ -16,20 +16,22 @@ export interface MemoryMetadata {
 }
 
 /**
- * One memory file as read from disk: its place, its hash, its metadata. The content itself is not
- * kept, so a scan of 100,000 files holds only these records in memory.
+ * One memory file as read from disk: its place, its hash, its session. The content itself is not
+ * kept, so a scan of 100,000 files holds only these records in memory, and only what judging the
+ * files needs: the rest of a file's metadata (title, trigger phrases, tier, context type) is read
+ * again, hash checked, for the few files a repair writes into the index (memory-metadata-reader.ts).
  */
 export interface MemoryFileRecord {
   /** Workspace-relative, `/`-separated: `specs/003-memory/065-retry/memory/2026-01-02__notes.md`. */
   readonly relativePath: string;
-  readonly absolutePath: string;
   /** The path between `specs/` and `/memory/`: `003-memory/065-retry`. */
   readonly specFolder: string;
   /** SHA-256, lowercase hex, of the UTF-8 text with any byte-order mark dropped. */
   readonly contentHash: string;
   readonly mtimeMs: number;
   readonly sizeBytes: number;
-  readonly metadata: MemoryMetadata;
+  /** The front matter's `session_id`, as {@link MemoryMetadata} has it; `null` when absent. */
+  readonly sessionId: string | null;
 }
 
 /** A file under a memory folder that could not be read as a memory (unreadable, not UTF-8, a loop). */

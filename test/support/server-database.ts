@@ -2,7 +2,8 @@ import Database from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { MemoryFileRecord } from '../../src/workspace/memory-file.js';
+import type { MemoryFileRecord, MemoryMetadata } from '../../src/workspace/memory-file.js';
+import { readMemoryMetadata } from '../../src/workspace/memory-file-reader.js';
 import {
   LEDGER_DELETE_TRIGGER_DDL,
   LEDGER_UPDATE_TRIGGER_DDL,
@@ -213,15 +214,15 @@ function fill(db: Database.Database, options: ServerDatabaseOptions, withVectors
   const vector = Buffer.from(new Float32Array(dimensions).fill(1 / Math.sqrt(dimensions)).buffer);
   // Ids with gaps, as a server that has deleted memories leaves them.
   let id = 1000;
-  const add = (record: Omit<MemoryFileRecord, 'absolutePath' | 'sizeBytes'>, storedPath: string, key: string): void => {
+  const add = (record: Pick<MemoryFileRecord, 'specFolder' | 'contentHash' | 'mtimeMs'>, metadata: MemoryMetadata, storedPath: string, key: string): void => {
     id += 1 + (id % 3);
     ids.set(key, id);
     insertRow.run({
       id,
       specFolder: record.specFolder,
       filePath: storedPath,
-      title: record.metadata.title,
-      triggers: JSON.stringify(record.metadata.triggerPhrases),
+      title: metadata.title,
+      triggers: JSON.stringify(metadata.triggerPhrases),
       createdAt: iso(7 * 86_400_000),
       updatedAt: iso(86_400_000),
       model: withVectors ? 'nomic-embed-text-v1.5' : null,
@@ -229,30 +230,25 @@ function fill(db: Database.Database, options: ServerDatabaseOptions, withVectors
       status: withVectors ? 'success' : 'pending',
       accessCount: id % 7,
       lastAccessed: now - 3_600_000,
-      tier: record.metadata.importanceTier,
-      session: record.metadata.sessionId,
-      context: record.metadata.contextType,
+      tier: metadata.importanceTier,
+      session: metadata.sessionId,
+      context: metadata.contextType,
       hash: record.contentHash,
-      text: record.metadata.title,
+      text: metadata.title,
       mtime: record.mtimeMs,
     });
     insertHistory.run(`h-${id}`, id, record.contentHash, iso(7 * 86_400_000));
-    if (options.ledger !== false) insertLedger.run(iso(7 * 86_400_000), record.contentHash, JSON.stringify([id]), record.metadata.sessionId);
+    if (options.ledger !== false) insertLedger.run(iso(7 * 86_400_000), record.contentHash, JSON.stringify([id]), metadata.sessionId);
     insertVector?.run(BigInt(id), vector);
   };
   for (const file of options.files) {
     const storedPath = options.pathStyle === 'relative' ? file.relativePath : join(options.root, file.relativePath);
-    add(file, storedPath, file.relativePath);
+    add(file, readMemoryMetadata(join(options.root, file.relativePath), file.relativePath, file.contentHash), storedPath, file.relativePath);
   }
   for (const foreign of options.foreignPaths ?? []) {
     add(
-      {
-        relativePath: foreign,
-        specFolder: 'foreign/spec',
-        contentHash: '0'.repeat(64),
-        mtimeMs: now,
-        metadata: { title: 'Foreign memory', triggerPhrases: [], importanceTier: 'normal', contextType: 'general', sessionId: null },
-      },
+      { specFolder: 'foreign/spec', contentHash: '0'.repeat(64), mtimeMs: now },
+      { title: 'Foreign memory', triggerPhrases: [], importanceTier: 'normal', contextType: 'general', sessionId: null },
       foreign,
       foreign,
     );

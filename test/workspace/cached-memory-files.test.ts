@@ -81,8 +81,8 @@ describe('cachedMemoryFileSource (on this thread)', () => {
     const complete = source.start?.();
     expect(complete).toBeDefined();
     source.start?.();
-    expect(complete?.().files.map((file) => file.metadata.title)).toEqual(['One']);
-    expect(source.scan().files.map((file) => file.metadata.title)).toEqual(['One']);
+    expect(complete?.().files.map((file) => file.relativePath)).toEqual(['specs/001-a/memory/one.md']);
+    expect(source.scan().files.map((file) => file.relativePath)).toEqual(['specs/001-a/memory/one.md']);
   });
 
   it('with once, hands every caller the one scan, however the files change after it', async () => {

@@ -7,6 +7,7 @@ import { generateWorkspace, type GenerationReport } from '../../src/workspace/ge
 import { openIndexDatabase } from '../../src/workspace/index-database.js';
 import { ledgerTriggers, readFtsIndexedIds, readIndexRows, readLedgerEntries, readVectorIds } from '../../src/workspace/index-reads.js';
 import { LEDGER_TRIGGERS } from '../../src/workspace/ledger-entry.js';
+import { readMemoryMetadata } from '../../src/workspace/memory-file-reader.js';
 import { scanMemoryFiles } from '../../src/workspace/memory-files.js';
 import { DEFAULT_DB_PATH } from '../../src/workspace/workspace-paths.js';
 import { defaultPaths, useTemporaryFolders } from './temporary-folder.js';
@@ -85,15 +86,19 @@ describe('generateWorkspace', () => {
       const rows = new Map(readIndexRows(db).map((row) => [row.filePath, row]));
       expect(rows.size).toBe(MEMORIES);
       for (const file of files) {
+        const metadata = readMemoryMetadata(join(first.root, file.relativePath), file.relativePath, file.contentHash);
         expect(rows.get(file.relativePath)).toMatchObject({
           specFolder: file.specFolder,
           contentHash: file.contentHash,
           fileMtimeMs: file.mtimeMs,
-          title: file.metadata.title,
-          triggerPhrases: JSON.stringify(file.metadata.triggerPhrases),
-          importanceTier: file.metadata.importanceTier,
-          contextType: file.metadata.contextType,
-          sessionId: file.metadata.sessionId,
+          title: metadata.title,
+          triggerPhrases: JSON.stringify(metadata.triggerPhrases),
+          importanceTier: metadata.importanceTier,
+          contextType: metadata.contextType,
+          sessionId: metadata.sessionId,
+        });
+        expect(file.sessionId).toBe(metadata.sessionId);
+        expect(rows.get(file.relativePath)).toMatchObject({
           embeddingStatus: 'success',
           anchorId: null,
         });
@@ -109,10 +114,10 @@ describe('generateWorkspace', () => {
     const { files } = scanMemoryFiles(defaultPaths(first.root));
     const folders = new Map<string, Set<string>>();
     for (const file of files) {
-      if (file.metadata.sessionId === null) continue;
-      const set = folders.get(file.metadata.sessionId) ?? new Set<string>();
+      if (file.sessionId === null) continue;
+      const set = folders.get(file.sessionId) ?? new Set<string>();
       set.add(file.specFolder);
-      folders.set(file.metadata.sessionId, set);
+      folders.set(file.sessionId, set);
     }
     expect(folders.size).toBe(first.report.sessions);
     expect([...folders.values()].every((set) => set.size === 1)).toBe(true);

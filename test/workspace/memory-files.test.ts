@@ -1,9 +1,11 @@
 import { execFileSync } from 'node:child_process';
+import fc from 'fast-check';
 import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { contentHash } from '../../src/workspace/content-hash.js';
-import { readMemoryFile, reasonForError } from '../../src/workspace/memory-file-reader.js';
+import { parseMemoryMetadata } from '../../src/workspace/front-matter.js';
+import { MemoryFileChangedError, readMemoryFile, readMemoryMetadata, reasonForError } from '../../src/workspace/memory-file-reader.js';
 import { listMemoryFiles, scanMemoryFiles, specFolderOf } from '../../src/workspace/memory-files.js';
 import { defaultPaths, useTemporaryFolders } from './temporary-folder.js';
 
@@ -16,6 +18,66 @@ function write(root: string, relativePath: string, content: string | Buffer): vo
 }
 
 const memory = (title: string, session = 'ses_1'): string => `---\ntitle: "${title}"\nsession_id: ${session}\n---\n\n# ${title}\n\nBody.\n`;
+
+describe('readMemoryFile and readMemoryMetadata', () => {
+  // Front matter of every shape the readers treat differently: none, unclosed, a BOM, CRLF, a title
+  // or only a heading, session ids quoted, empty, numeric or repeated, lines YAML refuses.
+  const line = fc.constantFrom(
+    'title: "A title"', 'title:', 'session_id: ses_1', "session_id: 'ses 2'", 'session_id: ""', 'session_id: 42', 'session_id:',
+    'trigger_phrases: [a, b]', 'trigger_phrases:', '  - x', 'importance_tier: critical', 'context_type: decision', '# comment', '',
+    'summary: |', '  literal', 'bad: [unclosed', 'a: {b: 1}', 'session_id: ses_3 # note', '\tbad: tab',
+  );
+  const text = fc
+    .record({
+      bom: fc.boolean(),
+      crlf: fc.boolean(),
+      opened: fc.boolean(),
+      closed: fc.boolean(),
+      lines: fc.array(line, { maxLength: 6 }),
+      body: fc.constantFrom('', '# Heading\n', 'Body only.\n', '```\n# not a heading\n```\n# Real\n'),
+    })
+    .map(({ bom, crlf, opened, closed, lines, body }) => {
+      const front = opened ? ['---', ...lines, ...(closed ? ['---'] : [])].join('\n') + '\n' : '';
+      const whole = `${bom ? '\uFEFF' : ''}${front}${body}`;
+      return crlf ? whole.replace(/\n/g, '\r\n') : whole;
+    });
+
+  it('keep the session, and read again the metadata, that parseMemoryMetadata gives the text', () => {
+    const root = temporaryFolder();
+    const absolutePath = join(root, 'specs/001-a/memory/m.md');
+    mkdirSync(dirname(absolutePath), { recursive: true });
+    fc.assert(
+      fc.property(text, (content) => {
+        writeFileSync(absolutePath, content);
+        const expected = parseMemoryMetadata(content, 'm.md');
+        const reading = readMemoryFile({ absolutePath, relativePath: 'specs/001-a/memory/m.md', specFolder: '001-a' });
+        expect(reading.kind === 'file' ? reading.record.sessionId : 'unreadable').toBe(expected.sessionId);
+        expect(readMemoryMetadata(absolutePath, 'm.md', contentHash(Buffer.from(content)))).toEqual(expected);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('refuse to give the metadata of a file that changed or went since the scan, as a retryable error', () => {
+    const root = temporaryFolder();
+    write(root, 'specs/001-a/memory/m.md', memory('Before'));
+    const absolutePath = join(root, 'specs/001-a/memory/m.md');
+    const scanned = contentHash(Buffer.from(memory('Before')));
+    expect(readMemoryMetadata(absolutePath, 'specs/001-a/memory/m.md', scanned).title).toBe('Before');
+    write(root, 'specs/001-a/memory/m.md', memory('After'));
+    const changed = (() => {
+      try {
+        readMemoryMetadata(absolutePath, 'specs/001-a/memory/m.md', scanned);
+      } catch (error) {
+        return error;
+      }
+      return undefined;
+    })();
+    expect(changed).toBeInstanceOf(MemoryFileChangedError);
+    expect(changed).toMatchObject({ retryable: true, relativePath: 'specs/001-a/memory/m.md' });
+    expect(() => readMemoryMetadata(join(root, 'specs/001-a/memory/gone.md'), 'gone.md', scanned)).toThrow(expect.objectContaining({ code: 'ENOENT' }));
+  });
+});
 
 describe('specFolderOf', () => {
   it.each([
@@ -35,7 +97,7 @@ describe('specFolderOf', () => {
 });
 
 describe('scanMemoryFiles', () => {
-  it('finds memory files in nested spec folders, sorted, with spec folder, hash, size, mtime and metadata', () => {
+  it('finds memory files in nested spec folders, sorted, with spec folder, hash, size, mtime and session', () => {
     const root = temporaryFolder();
     write(root, 'specs/003-memory/065-retry/memory/2026-01-02__notes.md', memory('Retry notes'));
     write(root, 'specs/003-memory/memory/b.md', memory('Parent memory'));
@@ -49,14 +111,16 @@ describe('scanMemoryFiles', () => {
     ]);
     const retry = files[1];
     const bytes = Buffer.from(memory('Retry notes'));
-    expect(retry).toMatchObject({
-      absolutePath: join(root, 'specs/003-memory/065-retry/memory/2026-01-02__notes.md'),
+    expect(retry).toEqual({
+      relativePath: 'specs/003-memory/065-retry/memory/2026-01-02__notes.md',
+      specFolder: '003-memory/065-retry',
       contentHash: contentHash(bytes),
       sizeBytes: bytes.length,
-      metadata: { title: 'Retry notes', sessionId: 'ses_1', importanceTier: 'normal' },
+      mtimeMs: expect.any(Number),
+      sessionId: 'ses_1',
     });
     expect(Number.isInteger(retry?.mtimeMs)).toBe(true);
-    expect(files[0]?.metadata.title).toBe('Heading only');
+    expect(files[0]?.sessionId).toBeNull();
   });
 
   it('ignores markdown that is not directly inside a memory folder', () => {
@@ -154,13 +218,14 @@ describe('scanMemoryFiles', () => {
     expect(reading).toEqual({ kind: 'unreadable', unreadable: { relativePath: 'specs/001-auth/memory/gone.md', reason: 'vanished' } });
   });
 
-  it('hashes a file over 8 MB in chunks and takes its metadata from the top', () => {
+  it('hashes a file over 8 MB in chunks and takes its session and metadata from the top', () => {
     const root = temporaryFolder();
-    const head = '\uFEFF---\ntitle: "Big file"\ntrigger_phrases: [big]\n---\n# Heading\n';
+    const head = '\uFEFF---\ntitle: "Big file"\ntrigger_phrases: [big]\nsession_id: ses_big\n---\n# Heading\n';
     const bytes = Buffer.concat([Buffer.from(head, 'utf8'), Buffer.alloc(9 * 1024 * 1024, 'ab\n')]);
     write(root, 'specs/001-auth/memory/big.md', bytes);
     const [file] = scanMemoryFiles(defaultPaths(root)).files;
-    expect(file).toMatchObject({ contentHash: contentHash(bytes), sizeBytes: bytes.length, metadata: { title: 'Big file', triggerPhrases: ['big'] } });
+    expect(file).toMatchObject({ contentHash: contentHash(bytes), sizeBytes: bytes.length, sessionId: 'ses_big' });
+    expect(readMemoryMetadata(join(root, 'specs/001-auth/memory/big.md'), 'big.md', contentHash(bytes))).toMatchObject({ title: 'Big file', triggerPhrases: ['big'], sessionId: 'ses_big' });
   });
 
   it('finds a multi-byte character split across chunks of a large file valid, and a bad byte deep inside invalid', () => {

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { appendLedgerEntries } from '../../workspace/ledger-append.js';
 import type { NewLedgerEntry } from '../../workspace/ledger-entry.js';
+import type { MemoryFileRecord, MemoryMetadata } from '../../workspace/memory-file.js';
 import { deletionHash } from '../ledger-hashes.js';
 import { repairLedgerEntry, type RepairOrigin } from '../ledger-record.js';
 import { storedPath, type NewRowPaths } from '../memory-path.js';
@@ -17,6 +18,11 @@ export interface IndexRepairSettings {
   /** Whether `vec_memories` can be written (sqlite-vec loaded and the table exists). */
   readonly vectorsWritable: boolean;
   readonly origin: RepairOrigin;
+  /**
+   * The whole metadata of a file a row is written from (a scan keeps only its session): read again,
+   * and throwing when the file no longer holds what was scanned, so nothing is written from it.
+   */
+  readonly metadataOf: (file: MemoryFileRecord) => MemoryMetadata;
 }
 
 /**
@@ -54,12 +60,20 @@ export function applyIndexRepair(db: Database, operations: readonly IndexRepairO
     if (deleteVector && deleteVector.run(BigInt(id)).changes > 0) counts.vectors_dropped++;
   };
 
+  // Every file a row is written from is read before anything is written: one that changed since the
+  // scan stops the repair before its first change, not halfway (the transaction would undo it anyway).
+  const metadata = new Map<MemoryFileRecord, MemoryMetadata>();
+  for (const operation of operations) {
+    if (operation.op === 'insert-row' || operation.op === 'refresh-row') metadata.set(operation.file, settings.metadataOf(operation.file));
+  }
+  const metadataOf = (file: MemoryFileRecord): MemoryMetadata => metadata.get(file) as MemoryMetadata;
+
   for (const operation of operations) {
     switch (operation.op) {
       case 'insert-row': {
         const { file } = operation;
         const filePath = storedPath(file.relativePath, settings.newRowPaths);
-        const meta = file.metadata;
+        const meta = metadataOf(file);
         nextId ??= firstUnusedId(db, settings.vectorsWritable);
         const id = nextId++;
         insertRow.run(id, file.specFolder, filePath, meta.title, JSON.stringify(meta.triggerPhrases), meta.importanceTier, meta.contextType,
@@ -73,7 +87,7 @@ export function applyIndexRepair(db: Database, operations: readonly IndexRepairO
       }
       case 'refresh-row': {
         const { file, row } = operation;
-        const meta = file.metadata;
+        const meta = metadataOf(file);
         refreshRow.run(meta.title, JSON.stringify(meta.triggerPhrases), meta.importanceTier, meta.contextType, file.contentHash,
           Math.round(file.mtimeMs), timestamp, row.id);
         dropVector(row.id);

@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { join } from 'node:path';
 import { failureClassStep } from '../../catalog/failure-classes.js';
 import { retryableFailure, succeeded, type StepOutcome } from '../../core/step-outcome.js';
 import { afterCheck, startIntegrityCheck, startSoundnessCheck } from '../background-checks.js';
@@ -9,6 +10,7 @@ import type { CheckReport, LiveClass, LiveContext } from '../live-class.js';
 import { repairTimestamp, repairUnderLock } from '../locked-repair.js';
 import { newRowPaths } from '../memory-path.js';
 import { guarded } from '../step-errors.js';
+import { readMemoryMetadata } from '../../workspace/memory-file-reader.js';
 import { applyIndexRepair } from './apply-index-repair.js';
 import { rememberedIndexDrift } from './remembered-detection.js';
 import { INDEX_DRIFT_KINDS } from './index-drift-state.js';
@@ -57,6 +59,7 @@ export const indexDriftClass: LiveClass = {
             timestamp: repairTimestamp(context),
             vectorsWritable: vectorsWritable(db),
             origin: { failureClass: CLASS, step: failureClassStep(CLASS, 'repair').name },
+            metadataOf: (file) => readMemoryMetadata(join(context.paths.root, file.relativePath), file.relativePath, file.contentHash),
           }),
         });
         return succeeded(nonZeroCounts(result.counts));

@@ -38,7 +38,7 @@ export interface SessionAmbiguityResult {
 export function detectSessionAmbiguity(state: SessionState): SessionAmbiguityResult {
   const foldersBySession = new Map<string, Set<string>>();
   for (const file of state.files) {
-    const session = file.metadata.sessionId;
+    const session = file.sessionId;
     if (session === null) continue;
     let folders = foldersBySession.get(session);
     if (folders === undefined) foldersBySession.set(session, (folders = new Set()));
@@ -57,16 +57,16 @@ export function detectSessionAmbiguity(state: SessionState): SessionAmbiguityRes
     const file = location.kind === 'inside' ? filesByPath.get(location.relativePath) : undefined;
     let rowAffected = false;
     if (file !== undefined && location.kind === 'inside') {
-      const expected = { expectedFolder: file.specFolder, expectedSession: file.metadata.sessionId };
+      const expected = { expectedFolder: file.specFolder, expectedSession: file.sessionId };
       if (row.specFolder !== file.specFolder) {
         misrouted.push({ kind: 'misrouted-folder', memoryId: row.id, path: location.relativePath, detail: `row says ${row.specFolder}, file is in ${file.specFolder}`, ...expected });
         rowAffected = true;
-      } else if (row.sessionId !== file.metadata.sessionId) {
-        misrouted.push({ kind: 'misrouted-session', memoryId: row.id, path: location.relativePath, detail: `row says ${row.sessionId ?? 'none'}, file says ${file.metadata.sessionId ?? 'none'}`, ...expected });
+      } else if (row.sessionId !== file.sessionId) {
+        misrouted.push({ kind: 'misrouted-session', memoryId: row.id, path: location.relativePath, detail: `row says ${row.sessionId ?? 'none'}, file says ${file.sessionId ?? 'none'}`, ...expected });
         rowAffected = true;
       }
     }
-    const session = file?.metadata.sessionId ?? row.sessionId;
+    const session = file?.sessionId ?? row.sessionId;
     if (session !== null && ambiguous.has(session)) rowAffected = true;
     if (rowAffected) affected++;
   }

@@ -1,4 +1,4 @@
-import { rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { acquireWorkspaceLock } from '../../../src/workspace/workspace-lock.js';
@@ -7,6 +7,7 @@ import { INDEX_DRIFT_KINDS } from '../../../src/live/index-drift/index-drift-sta
 import { deletionHash } from '../../../src/live/ledger-hashes.js';
 import { ledgerMismatchClass } from '../../../src/live/ledger-mismatch/ledger-mismatch-class.js';
 import { sessionAmbiguityClass } from '../../../src/live/session-ambiguity/session-ambiguity-class.js';
+import type { LiveContext } from '../../../src/live/live-class.js';
 import { topLevelKeys } from '../../support/json-keys.js';
 import {
   attemptTrail,
@@ -19,6 +20,7 @@ import {
   fileHash,
   identities,
   indexRows,
+  ledgerRows,
   linkedId,
   stepDetails,
   useWorkspaceTemplate,
@@ -225,6 +227,38 @@ describe('index-drift live class', () => {
     const added = indexRows(db).find((row) => row['file_path'] === injection.injected[0]?.path) as Row;
     expect(Number(added['id'])).toBeGreaterThan(topId);
     expect(identities((await ledgerMismatchClass.check(workspace.context())).findings)).toEqual([{ kind: 'unrecorded-deletion', memoryId: topId }]);
+  });
+
+  it('writes no row from a file that changed after the repair scanned it: the attempt rolls back, and the retry indexes what the file holds now', async () => {
+    const workspace = template.copy();
+    const { db } = workspace.paths;
+    const injection = await indexDriftClass.inject(workspace.context(), { kind: 'deleted-row', count: 1, seed: 5 });
+    const path = injection.injected[0]?.path as string;
+    const before = baseline(workspace);
+    // The memory server writes the file just after the repair's plan has read it (scan 2 of the run).
+    const context = workspace.context();
+    let scans = 0;
+    const racing: LiveContext = {
+      ...context,
+      memoryFiles: {
+        scan: () => {
+          const scan = context.memoryFiles.scan();
+          scans += 1;
+          if (scans === 2) appendFileSync(join(workspace.root, path), '\nWritten while opsheal was repairing.\n');
+          return scan;
+        },
+      },
+    };
+    const run = await healClass(indexDriftClass, racing);
+    expect(attemptTrail(run)).toEqual(['detect-divergence:success', 'rebuild-index:retryable-failure', 'rebuild-index:success', 'verify-parity:success']);
+    const failed = run.env.events.find((event) => event.type === 'attempt-ended' && event.step === 'rebuild-index');
+    expect(JSON.stringify(failed)).toContain(`${path} changed since it was read`);
+    const row = indexRows(db).find((candidate) => candidate['file_path'] === path) as Row;
+    expect(row['content_hash']).toBe(fileHash(join(workspace.root, path)));
+    // The rolled-back attempt left nothing behind: one create entry, from the attempt that committed.
+    const appended = ledgerRows(db).slice(before.ledger.length);
+    expect(appended.map((entry) => entry['mutation_type'])).toEqual(['create']);
+    expect(appended[0]?.['new_hash']).toBe(row['content_hash']);
   });
 
   it('caps the escalation items at 20 and says how many there were', async () => {

@@ -10,12 +10,11 @@ export function file(folder: string, name: string, tag = name, sessionId: string
   const relativePath = `specs/${folder}/memory/${name}`;
   return {
     relativePath,
-    absolutePath: `${ROOT}/${relativePath}`,
     specFolder: folder,
     contentHash: hash(tag),
     mtimeMs: 1_700_000_000_000,
     sizeBytes: 100,
-    metadata: { title: name, triggerPhrases: [], importanceTier: 'normal', contextType: 'general', sessionId },
+    sessionId,
   };
 }
 
@@ -26,11 +25,11 @@ export function rowFor(id: number, record: MemoryFileRecord, overrides: Partial<
     specFolder: record.specFolder,
     filePath: record.relativePath,
     anchorId: null,
-    title: record.metadata.title,
+    title: record.relativePath.slice(record.relativePath.lastIndexOf('/') + 1),
     triggerPhrases: '[]',
     importanceTier: 'normal',
     contextType: 'general',
-    sessionId: record.metadata.sessionId,
+    sessionId: record.sessionId,
     contentHash: record.contentHash,
     fileMtimeMs: record.mtimeMs,
     embeddingStatus: 'success',
