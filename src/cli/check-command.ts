@@ -2,7 +2,8 @@ import { FAILURE_CLASSES } from '../catalog/failure-classes.js';
 import { orderedJson } from '../core/ordered-json.js';
 import type { CheckReport, Finding } from '../live/live-class.js';
 import { nonZeroCounts } from '../live/finding-counts.js';
-import { loadLiveClass, usesIndexDatabase } from '../live/live-classes.js';
+import { checksAhead } from '../live/checks-ahead.js';
+import { usesIndexDatabase } from '../live/live-classes.js';
 import { formatDetails } from '../render/text-lines.js';
 import { readCommandLine } from './command-line.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
@@ -31,15 +32,13 @@ export async function checkCommand({ program, args, sink, env }: CommandContext)
   const live = createLiveContext(workspace, { program, now: clockFromEnvironment(env), backup: false, sink, readOnly: true });
 
   let drift = false;
-  for (const failureClass of classes) {
-    const liveClass = await loadLiveClass(failureClass.id);
-    if (liveClass === undefined) {
+  for await (const { failureClass, report } of checksAhead(classes.map((entry) => entry.id), live)) {
+    if (report === undefined) {
       sink.out(line.flags.has('json')
-        ? orderedJson([['class', failureClass.id], ['checked', false], ['reason', 'no built-in check yet']])
-        : `${failureClass.id}: not checked: no built-in check yet`);
+        ? orderedJson([['class', failureClass], ['checked', false], ['reason', 'no built-in check yet']])
+        : `${failureClass}: not checked: no built-in check yet`);
       continue;
     }
-    const report = await liveClass.check(live);
     const healthy = report.findings.length === 0;
     drift ||= !healthy;
     if (line.flags.has('json')) sink.out(reportJson(report));

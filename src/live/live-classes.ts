@@ -24,3 +24,11 @@ const DATABASE_CLASSES = new Set(['index-drift', 'ledger-mismatch', 'session-amb
 export function usesIndexDatabase(failureClass: string): boolean {
   return DATABASE_CLASSES.has(failureClass);
 }
+
+/** The classes whose built-in checks judge the memory files (the others read only the database or the telemetry files). */
+const MEMORY_FILE_CLASSES = new Set(['index-drift', 'session-ambiguity']);
+
+/** Whether the class's built-in check scans the memory files. */
+export function readsMemoryFiles(failureClass: string): boolean {
+  return MEMORY_FILE_CLASSES.has(failureClass);
+}

@@ -1,0 +1,36 @@
+import type { CheckReport, LiveContext } from './live-class.js';
+import { loadLiveClass, readsMemoryFiles } from './live-classes.js';
+
+/** One class's check, in the order asked for: its report, absent when the class has no built-in check. */
+export interface OrderedCheck {
+  readonly failureClass: string;
+  readonly report?: CheckReport;
+}
+
+/**
+ * The checks of several classes, yielded in the order given, but not run in it: the memory file scan
+ * is started first, and the classes that never look at memory files (ledger-mismatch, telemetry-drift)
+ * are checked while it runs, so that on a large workspace their reading of the database happens while
+ * the helper threads read the files, instead of after. A report is a moment of the workspace either
+ * way (a check reads, it never writes). A check run ahead that throws is run again in its place, so
+ * that its error, like any class's, is met where the order says (after the classes before it).
+ */
+export async function* checksAhead(failureClasses: readonly string[], context: LiveContext): AsyncGenerator<OrderedCheck> {
+  const ahead = new Map<string, CheckReport>();
+  if (failureClasses.some(readsMemoryFiles) && failureClasses.some((id) => !readsMemoryFiles(id))) {
+    context.memoryFiles.start?.();
+    for (const failureClass of failureClasses.filter((id) => !readsMemoryFiles(id))) {
+      const liveClass = await loadLiveClass(failureClass);
+      if (liveClass === undefined) continue;
+      try {
+        ahead.set(failureClass, await liveClass.check(context));
+      } catch {
+        // Met again, and reported, in its place below.
+      }
+    }
+  }
+  for (const failureClass of failureClasses) {
+    const liveClass = await loadLiveClass(failureClass);
+    yield liveClass === undefined ? { failureClass } : { failureClass, report: ahead.get(failureClass) ?? (await liveClass.check(context)) };
+  }
+}
