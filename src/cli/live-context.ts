@@ -1,6 +1,7 @@
 import { formatArgv } from '../commands/format-argv.js';
 import type { LiveContext } from '../live/live-class.js';
 import { cachedMemoryFileSource } from '../workspace/cached-memory-files.js';
+import { largeIndexDatabase } from '../workspace/memory-file-pool.js';
 import type { ConsoleSink } from './console-sink.js';
 import type { ResolvedWorkspace } from './workspace-options.js';
 
@@ -21,7 +22,7 @@ export function createLiveContext(
     backup: settings.backup,
     rerunCommand: (failureClass, phase) =>
       formatArgv([settings.program, phase === 'repair' ? 'heal' : 'check', failureClass, ...workspace.selector]),
-    memoryFiles: cachedMemoryFileSource(workspace.paths, report, { once: settings.readOnly === true }),
+    memoryFiles: cachedMemoryFileSource(workspace.paths, report, { once: settings.readOnly === true, expectMany: largeIndexDatabase(workspace.paths.db) }),
     progress: report,
   };
 }
@@ -29,3 +30,4 @@ export function createLiveContext(
 function progress(sink: ConsoleSink): (message: string) => void {
   return sink.interactive ? (message: string) => sink.err(`… ${message}`) : () => undefined;
 }
+

@@ -20,6 +20,11 @@ export interface CachedMemoryFileSourceOptions {
    * own moment and leaves this off (the default).
    */
   readonly once?: boolean;
+  /**
+   * `true`: the workspace is known to be large (its index database is), so the helper threads are
+   * started at once and read from the first files listed. Default: started once 25,000 are listed.
+   */
+  readonly expectMany?: boolean;
 }
 
 /**
@@ -49,6 +54,8 @@ export function cachedMemoryFileSource(
     if (pool === undefined) pool = processPool() ?? null;
     return pool ?? undefined;
   };
+  const expectMany = options.expectMany === true;
+  if (expectMany) helpers()?.warm();
 
   /** Lists the files and starts what can run on the helpers; the returned function completes the scan. */
   const start = (): (() => MemoryFileScan) => {
@@ -65,7 +72,7 @@ export function cachedMemoryFileSource(
     const listedUnreadable: UnreadableMemoryFile[] = [];
     const previous = known;
     // The first scan reads everything: the helpers start on the files while the rest are listed.
-    const firstRead = previous === undefined ? helpers()?.startStreamingRead() : undefined;
+    const firstRead = previous === undefined ? helpers()?.startStreamingRead({ expectMany }) : undefined;
     for (const listing of listMemoryFiles(paths, listings)) {
       if (listing.kind === 'unreadable') listedUnreadable.push(listing.unreadable);
       else {

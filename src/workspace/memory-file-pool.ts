@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
@@ -134,14 +134,27 @@ export class MemoryFilePool {
     return { collect: (onProgress) => this.collectReads([{ job, locations }], onProgress) };
   }
 
-  /** Starts a read to be fed as the files are listed (see {@link StreamingRead}). */
-  startStreamingRead(): StreamingRead {
+  /**
+   * Starts the helper threads now, ahead of the first job: a thread takes a couple of hundred
+   * milliseconds to start and load its code, which it can spend while this thread opens the
+   * database and lists the first files.
+   */
+  warm(): void {
+    this.start();
+  }
+
+  /**
+   * Starts a read to be fed as the files are listed (see {@link StreamingRead}). `expectMany`: the
+   * caller knows the scan will be large (the helpers were warmed for it), so the helpers take the
+   * first chunk as soon as it is full, instead of once POOL_MIN_ITEMS.read files are listed.
+   */
+  startStreamingRead(options: { readonly expectMany?: boolean } = {}): StreamingRead {
     const parts: ReadPart[] = [];
     let pending: MemoryFileLocation[] = [];
     let added = 0;
     // Forced (OPSHEAL_THREADS, the tests): small chunks, so that a small scan runs in several.
     const chunkItems = this.forced ? 4 * BATCH_ITEMS : STREAM_CHUNK_ITEMS;
-    const threshold = this.forced ? chunkItems : POOL_MIN_ITEMS.read;
+    const threshold = this.forced || options.expectMany === true ? chunkItems : POOL_MIN_ITEMS.read;
     const flush = (): void => {
       const paths = sharePaths(pending.map((location) => location.absolutePath));
       parts.push({ job: this.post('read', paths, {}, parts.length > 0), locations: pending });
@@ -358,6 +371,19 @@ export class MemoryFilePool {
         return;
       }
     }
+  }
+}
+
+/**
+ * Whether an index database this large (POOL_MIN_DATABASE_BYTES, some 50,000 memories) says the
+ * memory files are sure to be many, so that a scan's helper threads are worth starting at once.
+ * A database that cannot be stat'ed says nothing (what is wrong with it is for the commands to report).
+ */
+export function largeIndexDatabase(path: string): boolean {
+  try {
+    return (statSync(path, { throwIfNoEntry: false })?.size ?? 0) >= POOL_MIN_DATABASE_BYTES;
+  } catch {
+    return false;
   }
 }
 
