@@ -1,7 +1,8 @@
 import type { Finding } from '../live-class.js';
+import type { MemoryFileRecord } from '../../workspace/memory-file.js';
 import { locateRowPath } from '../memory-path.js';
 import { byId, byPathThenId } from '../compare.js';
-import { filesByPathOf } from './files-by-path.js';
+import { filesByPathOf } from '../files-by-path.js';
 import type { IndexDriftState } from './index-drift-state.js';
 
 export interface IndexDriftFindings {
@@ -23,7 +24,8 @@ export function detectIndexDrift(state: IndexDriftState): IndexDriftFindings {
   const unreadablePaths = new Set(state.unreadable.map((file) => file.relativePath));
   const unreadableFolders = state.unreadable.map((file) => `${file.relativePath}/`);
   const isUnreadable = (path: string): boolean => unreadablePaths.has(path) || unreadableFolders.some((folder) => path.startsWith(folder));
-  const rowPaths = new Set<string>();
+  // The files some row names (by identity: cheaper than a second set of 100,000 paths).
+  const indexed = new Set<MemoryFileRecord>();
   const missing: Finding[] = [];
   const orphaned: Finding[] = [];
   const stale: Finding[] = [];
@@ -39,9 +41,9 @@ export function detectIndexDrift(state: IndexDriftState): IndexDriftFindings {
       settled.add(row.id);
       continue;
     }
-    rowPaths.add(location.relativePath);
-    if (isUnreadable(location.relativePath)) continue;
     const file = filesByPath.get(location.relativePath);
+    if (file !== undefined) indexed.add(file);
+    if (isUnreadable(location.relativePath)) continue;
     if (file === undefined) {
       orphaned.push({ kind: 'orphaned', memoryId: row.id, path: location.relativePath });
       continue;
@@ -58,7 +60,7 @@ export function detectIndexDrift(state: IndexDriftState): IndexDriftFindings {
     }
   }
   for (const file of state.files) {
-    if (!rowPaths.has(file.relativePath)) missing.push({ kind: 'missing', path: file.relativePath });
+    if (!indexed.has(file)) missing.push({ kind: 'missing', path: file.relativePath });
   }
 
   const rowIds = idSet(state.rows.map((row) => row.id));

@@ -2,7 +2,7 @@ import type { IndexRowSummary } from '../../workspace/index-row.js';
 import type { MemoryFileRecord } from '../../workspace/memory-file.js';
 import type { Finding, PlannedChange } from '../live-class.js';
 import { locateRowPath } from '../memory-path.js';
-import { filesByPathOf } from './files-by-path.js';
+import { filesByPathOf } from '../files-by-path.js';
 import type { IndexDriftState } from './index-drift-state.js';
 
 /** One change to the index; `apply-index-repair` carries them out. */

@@ -2,6 +2,7 @@ import type { IndexRow } from '../../workspace/index-row.js';
 import type { MemoryFileRecord } from '../../workspace/memory-file.js';
 import { byId, compareText } from '../compare.js';
 import type { Finding } from '../live-class.js';
+import { filesByPathOf } from '../files-by-path.js';
 import { locateRowPath } from '../memory-path.js';
 
 /** The fault kinds session-ambiguity reports, in print order. */
@@ -49,7 +50,7 @@ export function detectSessionAmbiguity(state: SessionState): SessionAmbiguityRes
     if (folders.size > 1) ambiguous.set(session, [...folders].sort(compareText));
   }
 
-  const filesByPath = new Map(state.files.map((file) => [file.relativePath, file]));
+  const filesByPath = filesByPathOf(state.files);
   const misrouted: MisrouteFinding[] = [];
   let affected = 0;
   for (const row of state.sampledRows) {

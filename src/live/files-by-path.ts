@@ -1,4 +1,4 @@
-import type { MemoryFileRecord } from '../../workspace/memory-file.js';
+import type { MemoryFileRecord } from '../workspace/memory-file.js';
 
 /** The files by path, kept per files array: a run's scans hand the same array out again while nothing changed. */
 const filesByPathCache = new WeakMap<readonly MemoryFileRecord[], ReadonlyMap<string, MemoryFileRecord>>();
