@@ -9,21 +9,22 @@ export interface OrderedCheck {
 
 /**
  * The checks of several classes, yielded in the order given, but not run in it: the memory file scan
- * is started first, and the classes that never look at memory files (ledger-mismatch, telemetry-drift)
- * are checked while it runs, so that on a large workspace their reading of the database happens while
- * the helper threads read the files, instead of after. A report is a moment of the workspace either
+ * is started first, the classes that never look at memory files (ledger-mismatch, telemetry-drift)
+ * are checked while it runs, and the others read ahead what they need of the database
+ * (`prepareCheck`), so that on a large workspace the database is read while the helper threads read
+ * the files, instead of after. A report is a moment of the workspace either
  * way (a check reads, it never writes). A check run ahead that throws is run again in its place, so
  * that its error, like any class's, is met where the order says (after the classes before it).
  */
 export async function* checksAhead(failureClasses: readonly string[], context: LiveContext): AsyncGenerator<OrderedCheck> {
   const ahead = new Map<string, CheckReport>();
-  if (failureClasses.some(readsMemoryFiles) && failureClasses.some((id) => !readsMemoryFiles(id))) {
+  if (failureClasses.length > 1 && failureClasses.some(readsMemoryFiles)) {
     context.memoryFiles.start?.();
-    for (const failureClass of failureClasses.filter((id) => !readsMemoryFiles(id))) {
+    for (const failureClass of failureClasses) {
       const liveClass = await loadLiveClass(failureClass);
-      if (liveClass === undefined) continue;
       try {
-        ahead.set(failureClass, await liveClass.check(context));
+        if (liveClass !== undefined && !readsMemoryFiles(failureClass)) ahead.set(failureClass, await liveClass.check(context));
+        else await liveClass?.prepareCheck?.(context);
       } catch {
         // Met again, and reported, in its place below.
       }

@@ -92,6 +92,12 @@ export interface LiveClass {
   /** The fault kinds `inject` can make, in the order `inject` makes them. */
   readonly faultKinds: readonly string[];
   check(context: LiveContext): Promise<CheckReport>;
+  /**
+   * Reads ahead what `check` will need of the database, into the run's caches (index-read-cache.ts),
+   * so that it happens while the memory files are still being read (checks-ahead.ts). Errors are
+   * left for `check` to meet.
+   */
+  prepareCheck?(context: LiveContext): Promise<void>;
   plan(context: LiveContext): Promise<RepairPlanReport>;
   actions(context: LiveContext): Readonly<Record<StepPhase, StepAction>>;
   inject(context: LiveContext, request: InjectionRequest): Promise<InjectionReport>;

@@ -48,6 +48,7 @@ describe('checksAhead', () => {
     const workspace = template.copy();
     await indexDriftClass.inject(workspace.context(), { kind: 'edited-file', count: 2, seed: 1 });
     await ledgerMismatchClass.inject(workspace.context(), { kind: 'unrecorded-deletion', count: 1, seed: 2 });
+    await sessionAmbiguityClass.inject(workspace.context(), { kind: 'misrouted-folder', count: 2, seed: 3 });
     const alone = [
       await indexDriftClass.check(workspace.context()),
       await sessionAmbiguityClass.check(workspace.context()),
@@ -59,6 +60,7 @@ describe('checksAhead', () => {
     expect(yielded.map((check) => check.failureClass)).toEqual(ALL);
     expect(yielded.map((check) => check.report)).toEqual(alone);
     expect(alone[0]?.findings.length).toBeGreaterThan(0);
+    expect(alone[1]?.findings.length).toBeGreaterThan(0);
     expect(alone[2]?.findings.length).toBeGreaterThan(0);
   });
 

@@ -1,8 +1,7 @@
+import type { IndexRowSummary } from '../../workspace/index-row.js';
 import type { Finding } from '../live-class.js';
-import type { MemoryFileRecord } from '../../workspace/memory-file.js';
 import { locateRowPath } from '../memory-path.js';
 import { byId, byPathThenId } from '../compare.js';
-import { filesByPathOf } from '../files-by-path.js';
 import type { IndexDriftState } from './index-drift-state.js';
 
 export interface IndexDriftFindings {
@@ -14,64 +13,68 @@ export interface IndexDriftFindings {
 /**
  * Compares the memory files with `memory_index`, the FTS index and the vectors. Pure: same state,
  * same findings, in a stable order (by kind, then path or id). A changed mtime alone is not drift;
- * a row's folder and session are routing, which session-ambiguity judges.
+ * a row's folder and session are routing, which session-ambiguity judges. The files are a scan's:
+ * one record per path.
+ *
+ * What depends on the rows alone (where each row points, the id sets) is worked out once per rows
+ * array and kept ({@link prepareIndexRows}), so that a caller can have it done while the files are
+ * still being read, and what is left once they are is one look-up per file.
  */
 export function detectIndexDrift(state: IndexDriftState): IndexDriftFindings {
-  const filesByPath = filesByPathOf(state.files);
+  const rows = prepareIndexRows(state.rows, state.workspaceRoot);
   // A file that exists but cannot be read is not gone: its row must not look orphaned, and no
   // repair can index it, so it is reported for a person instead.
   // An unreadable entry may be a whole folder that could not be listed: its files are not gone either.
   const unreadablePaths = new Set(state.unreadable.map((file) => file.relativePath));
   const unreadableFolders = state.unreadable.map((file) => `${file.relativePath}/`);
   const isUnreadable = (path: string): boolean => unreadablePaths.has(path) || unreadableFolders.some((folder) => path.startsWith(folder));
-  // The files some row names (by identity: cheaper than a second set of 100,000 paths).
-  const indexed = new Set<MemoryFileRecord>();
   const missing: Finding[] = [];
   const orphaned: Finding[] = [];
   const stale: Finding[] = [];
   const missingVectors: Finding[] = [];
-  const settled = new Set<number>();
-  let foreignRows = 0;
-  const vectorIds = state.vectorIds ? idSet(state.vectorIds) : undefined;
+  const vectorIds = state.vectorIds ? idSetOf(state.vectorIds) : undefined;
 
-  for (const row of state.rows) {
-    const location = locateRowPath(row.filePath, state.workspaceRoot);
-    if (location.kind === 'foreign') {
-      foreignRows++;
-      settled.add(row.id);
-      continue;
-    }
-    const file = filesByPath.get(location.relativePath);
-    if (file !== undefined) indexed.add(file);
-    if (isUnreadable(location.relativePath)) continue;
-    if (file === undefined) {
-      orphaned.push({ kind: 'orphaned', memoryId: row.id, path: location.relativePath });
-      continue;
-    }
-    // A row with an anchor indexes one section of its file, and the server hashes that section, not
-    // the file: comparing it with the file's hash would call every such row stale. Its file being
-    // there is what index-drift can judge; the whole-file row (anchor_id NULL) carries the hash.
-    if (row.anchorId === null && row.contentHash !== file.contentHash) {
-      stale.push({ kind: 'stale', memoryId: row.id, path: location.relativePath, detail: `hash ${short(row.contentHash)} != ${short(file.contentHash)}` });
-      continue;
-    }
-    if (vectorIds !== undefined && row.embeddingStatus === 'success' && !vectorIds.has(row.id)) {
-      missingVectors.push({ kind: 'missing-vector', memoryId: row.id, path: location.relativePath });
-    }
-  }
+  // Rows with a file, judged against it; a row left unmatched has lost its file.
+  const matched = new Uint8Array(state.rows.length);
   for (const file of state.files) {
-    if (!indexed.has(file)) missing.push({ kind: 'missing', path: file.relativePath });
+    const indexes = rows.byPath.get(file.relativePath);
+    if (indexes === undefined) {
+      missing.push({ kind: 'missing', path: file.relativePath });
+      continue;
+    }
+    if (isUnreadable(file.relativePath)) {
+      for (const index of rowIndexes(indexes)) matched[index] = 1;
+      continue;
+    }
+    for (const index of rowIndexes(indexes)) {
+      matched[index] = 1;
+      const row = state.rows[index] as IndexRowSummary;
+      // A row with an anchor indexes one section of its file, and the server hashes that section, not
+      // the file: comparing it with the file's hash would call every such row stale. Its file being
+      // there is what index-drift can judge; the whole-file row (anchor_id NULL) carries the hash.
+      if (row.anchorId === null && row.contentHash !== file.contentHash) {
+        stale.push({ kind: 'stale', memoryId: row.id, path: file.relativePath, detail: `hash ${short(row.contentHash)} != ${short(file.contentHash)}` });
+        continue;
+      }
+      if (vectorIds !== undefined && row.embeddingStatus === 'success' && !vectorIds.has(row.id)) {
+        missingVectors.push({ kind: 'missing-vector', memoryId: row.id, path: file.relativePath });
+      }
+    }
   }
+  state.rows.forEach((row, index) => {
+    const path = rows.paths[index];
+    if (path === undefined || matched[index] === 1 || isUnreadable(path)) return;
+    orphaned.push({ kind: 'orphaned', memoryId: row.id, path });
+  });
 
-  const rowIds = idSet(state.rows.map((row) => row.id));
   const ftsOutOfStep: Finding[] = [];
   if (state.ftsIndexedIds !== undefined) {
-    const ftsIds = idSet(state.ftsIndexedIds);
+    const ftsIds = idSetOf(state.ftsIndexedIds);
     for (const row of state.rows) {
       if (!ftsIds.has(row.id)) ftsOutOfStep.push({ kind: 'fts-out-of-step', memoryId: row.id, detail: 'row not in the FTS index' });
     }
     for (const id of ftsIds.values()) {
-      if (!rowIds.has(id)) ftsOutOfStep.push({ kind: 'fts-out-of-step', memoryId: id, detail: 'FTS entry with no row' });
+      if (!rows.ids.has(id)) ftsOutOfStep.push({ kind: 'fts-out-of-step', memoryId: id, detail: 'FTS entry with no row' });
     }
   }
   if (ftsOutOfStep.length === 0 && state.ftsIntegrityOk === false) {
@@ -80,7 +83,7 @@ export function detectIndexDrift(state: IndexDriftState): IndexDriftFindings {
 
   const orphanedVectors: Finding[] = [];
   for (const id of state.vectorIds ?? []) {
-    if (!rowIds.has(id)) orphanedVectors.push({ kind: 'orphaned-vector', memoryId: id });
+    if (!rows.ids.has(id)) orphanedVectors.push({ kind: 'orphaned-vector', memoryId: id });
   }
 
   const unreadable: Finding[] = state.unreadable.map((file) => ({ kind: 'unreadable-file', path: file.relativePath, detail: file.reason }));
@@ -95,8 +98,52 @@ export function detectIndexDrift(state: IndexDriftState): IndexDriftFindings {
       ...missingVectors.sort(byPathThenId),
       ...unreadable.sort(byPathThenId),
     ],
-    foreignRows,
+    foreignRows: rows.foreign,
   };
+}
+
+/** What detection needs of the rows alone. */
+export interface PreparedIndexRows {
+  /** Each row's workspace-relative path, by position; `undefined` for a foreign row. */
+  readonly paths: ReadonlyArray<string | undefined>;
+  /** The positions of the rows pointing at each path: one position, or several (a file's anchor rows). */
+  readonly byPath: ReadonlyMap<string, number | number[]>;
+  readonly foreign: number;
+  readonly ids: IdSet;
+}
+
+const prepared = new WeakMap<readonly IndexRowSummary[], { readonly workspaceRoot: string; readonly rows: PreparedIndexRows }>();
+
+/**
+ * Where each row points and which ids there are, worked out once per rows array and workspace (the
+ * run's index reads hand out the same array while nothing committed). Pure; rows are never mutated.
+ */
+export function prepareIndexRows(rows: readonly IndexRowSummary[], workspaceRoot: string): PreparedIndexRows {
+  const kept = prepared.get(rows);
+  if (kept !== undefined && kept.workspaceRoot === workspaceRoot) return kept.rows;
+  const paths = new Array<string | undefined>(rows.length);
+  const byPath = new Map<string, number | number[]>();
+  let foreign = 0;
+  rows.forEach((row, index) => {
+    const location = locateRowPath(row.filePath, workspaceRoot);
+    if (location.kind === 'foreign') {
+      foreign += 1;
+      return;
+    }
+    const path = location.relativePath;
+    paths[index] = path;
+    const earlier = byPath.get(path);
+    if (earlier === undefined) byPath.set(path, index);
+    else if (typeof earlier === 'number') byPath.set(path, [earlier, index]);
+    else earlier.push(index);
+  });
+  const result: PreparedIndexRows = { paths, byPath, foreign, ids: idSetOf(rows.map((row) => row.id)) };
+  prepared.set(rows, { workspaceRoot, rows: result });
+  return result;
+}
+
+function rowIndexes(indexes: number | number[]): readonly number[] {
+  return typeof indexes === 'number' ? [indexes] : indexes;
 }
 
 /** A set of ids: a bitmap when they are dense non-negative integers (row ids are), else a Set. */
@@ -104,6 +151,18 @@ interface IdSet {
   has(id: number): boolean;
   /** Each distinct id once, in first-seen order (the order a Set of the same ids gives). */
   values(): Iterable<number>;
+}
+
+const idSets = new WeakMap<readonly number[], IdSet>();
+
+/** The id set of an array, made once per array (the FTS and vector ids are kept across a run's steps too). */
+function idSetOf(ids: readonly number[]): IdSet {
+  let set = idSets.get(ids);
+  if (set === undefined) {
+    set = idSet(ids);
+    idSets.set(ids, set);
+  }
+  return set;
 }
 
 function idSet(ids: readonly number[]): IdSet {

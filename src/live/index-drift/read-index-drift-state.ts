@@ -4,6 +4,7 @@ import { cachedIndexRead } from '../index-read-cache.js';
 import type { LiveContext } from '../live-class.js';
 import type { MemoryFileScan } from '../../workspace/memory-file-source.js';
 import type { IndexDriftState } from './index-drift-state.js';
+import { prepareIndexRows } from './detect-index-drift.js';
 
 /** The state plus what could not be looked at. */
 export interface ReadIndexDriftState {
@@ -13,7 +14,8 @@ export interface ReadIndexDriftState {
 
 /**
  * Reads the files (through the run's cached scan) and the index rows, FTS ids and vector ids (kept
- * across the run's steps while the database is unchanged, see index-read-cache.ts).
+ * across the run's steps while the database is unchanged, see index-read-cache.ts), and prepares
+ * the rows for detection before waiting for the files.
  */
 export function readIndexDriftState(
   context: LiveContext,
@@ -32,6 +34,8 @@ export function readIndexDriftState(
   const vectorIds = index.vectorsLoaded ? cachedIndexRead(context, 'vector-ids', () => readVectorIds(index.db)) : undefined;
   if (!index.vectorsLoaded) notes.push(index.vectorNote ?? 'vectors not checked: sqlite-vec did not load');
   else if (vectorIds === undefined) notes.push('vectors not checked: the database has no vec_memories table');
+  // The rows' side of detection, worked out while the helper threads may still be reading the files.
+  prepareIndexRows(rows, context.paths.root);
   const scan = completeScan();
   return {
     state: { workspaceRoot: context.paths.root, files: scan.files, unreadable: scan.unreadable, rows, ftsIndexedIds, ftsIntegrityOk, vectorIds },

@@ -2,6 +2,8 @@ import type { Database } from 'better-sqlite3';
 import { failureClassStep } from '../../catalog/failure-classes.js';
 import { retryableFailure, succeeded, type StepOutcome } from '../../core/step-outcome.js';
 import { readIndexRows } from '../../workspace/index-reads.js';
+import type { IndexRow } from '../../workspace/index-row.js';
+import { cachedIndexRead } from '../index-read-cache.js';
 import { appendLedgerEntries } from '../../workspace/ledger-append.js';
 import type { NewLedgerEntry } from '../../workspace/ledger-entry.js';
 import { escalationItems } from '../escalation-items.js';
@@ -28,6 +30,12 @@ export const sessionAmbiguityClass: LiveClass = {
   faultKinds: SESSION_AMBIGUITY_FAULTS,
 
   check: (context) => withIndexDatabase(context, 'read', ({ db }) => checkReport(context, db).report),
+
+  prepareCheck: async (context) => {
+    await withIndexDatabase(context, 'read', ({ db }) => {
+      sampledRows(context, db);
+    });
+  },
 
   plan: (context) =>
     withIndexDatabase(context, 'read', ({ db }) => {
@@ -82,8 +90,14 @@ export const sessionAmbiguityClass: LiveClass = {
 function detect(context: LiveContext, db: Database): SessionAmbiguityResult {
   // Started first: where the source reads on helper threads, the files are checked meanwhile.
   const completeScan = context.memoryFiles.start?.() ?? (() => context.memoryFiles.scan());
-  const sampledRows = readIndexRows(db, { mostRecent: context.config.thresholds.sampleSize });
-  return detectSessionAmbiguity({ workspaceRoot: context.paths.root, files: completeScan().files, sampledRows });
+  const sampled = sampledRows(context, db);
+  return detectSessionAmbiguity({ workspaceRoot: context.paths.root, files: completeScan().files, sampledRows: sampled });
+}
+
+/** The sample: the most recently updated rows, kept across the run's steps while the database is unchanged. */
+function sampledRows(context: LiveContext, db: Database): IndexRow[] {
+  const size = context.config.thresholds.sampleSize;
+  return cachedIndexRead(context, `sampled-rows:${size}`, () => readIndexRows(db, { mostRecent: size }));
 }
 
 function checkReport(context: LiveContext, db: Database): { report: CheckReport; result: SessionAmbiguityResult } {
@@ -147,7 +161,7 @@ function applyRouting(db: Database, operations: readonly RoutingOperation[], con
 
 function sampledSessions(context: LiveContext, db: Database): string[] {
   const sessions = new Set<string>();
-  for (const row of readIndexRows(db, { mostRecent: context.config.thresholds.sampleSize })) if (row.sessionId !== null) sessions.add(row.sessionId);
+  for (const row of sampledRows(context, db)) if (row.sessionId !== null) sessions.add(row.sessionId);
   return [...sessions];
 }
 

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { detectIndexDrift } from '../../../src/live/index-drift/detect-index-drift.js';
 import { file, hash, ROOT, rowFor, state } from './index-drift-state-builder.js';
+import { referenceIndexDrift } from './reference-index-drift.js';
 
 const a = file('001-alpha', 'a.md', 'a', 'ses_a');
 const b = file('001-alpha', 'b.md', 'b', 'ses_a');
@@ -149,6 +150,41 @@ describe('detectIndexDrift', () => {
         const findings = detectIndexDrift(state(files, rows)).findings;
         expect(findings).toEqual(gone.map((n) => ({ kind: 'orphaned', memoryId: n + 1, path: all[n]?.relativePath })).sort((x, y) => ((x.path ?? "") < (y.path ?? "") ? -1 : 1)));
       }),
+    );
+  });
+
+  it('finds what the plain row-by-row reading finds, whatever the files, rows, FTS, vectors and unreadable entries (property)', () => {
+    const files = Array.from({ length: 10 }, (_, n) => file(n % 3 === 0 ? '001-a' : '002-b/010-c', `m${n}.md`, `t${n}`));
+    const pathOf = fc.oneof(
+      fc.constantFrom(...files.map((record) => record.relativePath)),
+      fc.constantFrom(...files.map((record) => `${ROOT}/${record.relativePath}`)),
+      fc.constantFrom('specs/009-gone/memory/x.md', `${ROOT}/specs/009-gone/memory/y.md`, '/elsewhere/specs/001-a/memory/m0.md', './specs/001-a/memory/m3.md'),
+    );
+    const row = fc.record({
+      id: fc.integer({ min: 1, max: 30 }),
+      filePath: pathOf,
+      anchor: fc.constantFrom(null, null, null, 'decisions'),
+      hashTag: fc.constantFrom('t0', 't1', 't3', 't4', 'old', null),
+      status: fc.constantFrom('success', 'success', 'pending', null),
+    });
+    const unreadable = fc.subarray(['specs/001-a/memory/m0.md', 'specs/002-b', 'specs/009-gone/memory/x.md'], { maxLength: 2 });
+    const ids = fc.option(fc.array(fc.integer({ min: 1, max: 32 }), { maxLength: 12 }), { nil: undefined });
+    fc.assert(
+      fc.property(fc.subarray(files), fc.array(row, { maxLength: 14 }), unreadable, ids, ids, fc.option(fc.boolean(), { nil: undefined }), (present, rows, gone, fts, vectors, ftsOk) => {
+        const built = state(
+          present,
+          rows.map((entry) => ({
+            ...rowFor(entry.id, files[0] as (typeof files)[number]),
+            filePath: entry.filePath,
+            anchorId: entry.anchor,
+            contentHash: entry.hashTag === null ? null : hash(entry.hashTag),
+            embeddingStatus: entry.status,
+          })),
+          { unreadable: gone.map((relativePath) => ({ relativePath, reason: 'invalid-utf8' })), ftsIndexedIds: fts, vectorIds: vectors, ftsIntegrityOk: ftsOk },
+        );
+        expect(detectIndexDrift(built)).toEqual(referenceIndexDrift(built));
+      }),
+      { numRuns: 2000 },
     );
   });
 });
