@@ -82,9 +82,11 @@ export function cachedMemoryFileSource(
     }
     firstRead?.end();
     if (previous === undefined) {
+      // Sorted now, while the helpers read: the records come back in listing order, placed by this.
+      const order = sortedOrder(locations);
       return () => {
         const readings = firstRead !== undefined ? collectWithProgress(firstRead) : readInline(locations, true);
-        return finish(readings, listedUnreadable);
+        return finish(readings, listedUnreadable, order);
       };
     }
     // Files seen last time are stat'ed (on the helpers when there are many); the others are read.
@@ -133,16 +135,25 @@ export function cachedMemoryFileSource(
     };
   };
 
-  const finish = (outcomes: ReadonlyArray<MemoryFileRecord | MemoryFileReading>, listedUnreadable: readonly UnreadableMemoryFile[]): MemoryFileScan => {
+  /** The scan of the outcomes, in the order of their locations; `order`: the locations' positions sorted by path, when known. */
+  const finish = (
+    outcomes: ReadonlyArray<MemoryFileRecord | MemoryFileReading>,
+    listedUnreadable: readonly UnreadableMemoryFile[],
+    order?: readonly number[],
+  ): MemoryFileScan => {
     const files: MemoryFileRecord[] = [];
     const unreadable: UnreadableMemoryFile[] = [...listedUnreadable];
-    for (const outcome of outcomes) {
+    const take = (outcome: MemoryFileRecord | MemoryFileReading): void => {
       // A record has no `kind`; a reading has.
       if (!('kind' in outcome)) files.push(outcome);
       else if (outcome.kind === 'file') files.push(outcome.record);
       else if (outcome.unreadable.reason !== 'vanished') unreadable.push(outcome.unreadable);
+    };
+    if (order !== undefined) for (const position of order) take(outcomes[position] as MemoryFileRecord | MemoryFileReading);
+    else {
+      for (const outcome of outcomes) take(outcome);
+      files.sort(byRelativePath);
     }
-    files.sort(byRelativePath);
     unreadable.sort(byRelativePath);
     if (!once) known = new Map(files.map((file) => [file.relativePath, file]));
     lastScan = { files, unreadable };
@@ -183,6 +194,12 @@ function sameLocations(a: readonly MemoryFileLocation[] | undefined, b: readonly
   if (a === undefined || a.length !== b.length) return false;
   for (let index = 0; index < a.length; index += 1) if (a[index] !== b[index]) return false;
   return true;
+}
+
+/** The positions of the locations, sorted by their relative paths. */
+function sortedOrder(locations: readonly MemoryFileLocation[]): number[] {
+  const order = Array.from(locations.keys());
+  return order.sort((a, b) => byRelativePath(locations[a] as MemoryFileLocation, locations[b] as MemoryFileLocation));
 }
 
 function byRelativePath(a: { relativePath: string }, b: { relativePath: string }): number {

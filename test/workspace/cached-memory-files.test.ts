@@ -74,6 +74,17 @@ describe('cachedMemoryFileSource (on this thread)', () => {
     expect(second.files[1]?.contentHash).not.toBe(first.files[1]?.contentHash);
   });
 
+  it('hands out the files sorted by path (code units), not in the order the folders were walked', () => {
+    const root = temporaryFolder();
+    // Walked: a/b/memory/z.md, a/memory/x.md, a-b/memory/y.md; sorted, `-` comes before `/`.
+    for (const path of ['specs/a/b/memory/z.md', 'specs/a/memory/x.md', 'specs/a-b/memory/y.md']) write(root, path, memory('M'));
+    const sorted = ['specs/a-b/memory/y.md', 'specs/a/b/memory/z.md', 'specs/a/memory/x.md'];
+    for (const once of [false, true]) {
+      const source = cachedMemoryFileSource(defaultPaths(root), () => undefined, { pool: null, once });
+      expect(source.scan().files.map((file) => file.relativePath)).toEqual(sorted);
+    }
+  });
+
   it('completes a started scan with the files as they were listed, and drops a started scan never completed', () => {
     const root = temporaryFolder();
     write(root, 'specs/001-a/memory/one.md', memory('One'));
