@@ -68,6 +68,12 @@ export function applyIndexRepair(db: Database, operations: readonly IndexRepairO
   }
   const metadataOf = (file: MemoryFileRecord): MemoryMetadata => metadata.get(file) as MemoryMetadata;
 
+  // A rebuild re-indexes FTS from memory_index as it ends up, so the server's triggers that keep FTS in
+  // step row by row would only do work the rebuild throws away: they are set aside for the row
+  // changes and put back, as they were, before the transaction commits (see suspendFtsTriggers).
+  const rebuildFts = operations.some((operation) => operation.op === 'rebuild-fts');
+  const restoreTriggers = rebuildFts ? suspendFtsTriggers(db) : undefined;
+
   for (const operation of operations) {
     switch (operation.op) {
       case 'insert-row': {
@@ -129,13 +135,32 @@ export function applyIndexRepair(db: Database, operations: readonly IndexRepairO
         break;
       }
       case 'rebuild-fts':
-        db.prepare(`INSERT INTO memory_fts(memory_fts) VALUES ('rebuild')`).run();
-        counts.fts_rebuilt++;
+        // Done once every row change is made (below).
         break;
     }
   }
+  if (rebuildFts) {
+    db.prepare(`INSERT INTO memory_fts(memory_fts) VALUES ('rebuild')`).run();
+    restoreTriggers?.();
+    counts.fts_rebuilt++;
+  }
   counts.ledger_appended = appendLedgerEntries(db, entries, timestamp).length;
   return counts;
+}
+
+/**
+ * Drops the triggers on memory_index that write to memory_fts and returns what creates them again
+ * from their own SQL, unchanged. Only inside the repair's transaction: a rollback, or a process
+ * killed before the commit, leaves them as they were; other triggers on memory_index keep firing.
+ */
+function suspendFtsTriggers(db: Database): () => void {
+  const triggers = db
+    .prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'memory_index' AND sql LIKE '%memory_fts%' ORDER BY rowid`)
+    .all() as Array<{ name: string; sql: string }>;
+  for (const trigger of triggers) db.exec(`DROP TRIGGER "${trigger.name.replaceAll('"', '""')}"`);
+  return () => {
+    for (const trigger of triggers) db.exec(trigger.sql);
+  };
 }
 
 /**

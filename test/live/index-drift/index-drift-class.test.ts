@@ -261,6 +261,29 @@ describe('index-drift live class', () => {
     expect(appended[0]?.['new_hash']).toBe(row['content_hash']);
   });
 
+  it('sets the FTS triggers aside while the rows change before a rebuild, and puts them back as they were; other triggers keep firing', async () => {
+    const workspace = template.copy();
+    const { db } = workspace.paths;
+    withDatabase(db, (handle) => {
+      handle.exec('CREATE TABLE row_audit (memory_id INTEGER)');
+      handle.exec('CREATE TRIGGER row_audit_update AFTER UPDATE ON memory_index BEGIN INSERT INTO row_audit (memory_id) VALUES (new.id); END');
+    });
+    const triggers = (): unknown[] => withDatabase(db, (handle) => handle.prepare("SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name").all(), { readonly: true });
+    const before = triggers();
+    await indexDriftClass.inject(workspace.context(), { kind: 'fts-out-of-step', count: 2, seed: 6 });
+    const edited = await indexDriftClass.inject(workspace.context(), { kind: 'edited-file', count: 2, seed: 7 });
+    const run = await healClass(indexDriftClass, workspace.context());
+    expect(run.outcome).toBe('recovered');
+    expect(stepDetails(run, 'rebuild-index')).toMatchObject({ fts_rebuilt: 1, refreshed: 2 });
+    expect(triggers()).toEqual(before);
+    // The server's own trigger saw each refresh; the FTS triggers work again afterwards.
+    const audited = withDatabase(db, (handle) => handle.prepare('SELECT memory_id FROM row_audit ORDER BY memory_id').pluck().all(), { readonly: true });
+    expect(audited).toEqual(edited.injected.map((item) => item.memoryId).sort((a, b) => Number(a) - Number(b)));
+    withDatabase(db, (handle) => handle.prepare("UPDATE memory_index SET title = 'Zebra quokka' WHERE id = ?").run(edited.injected[0]?.memoryId));
+    const matches = withDatabase(db, (handle) => handle.prepare("SELECT rowid FROM memory_fts WHERE memory_fts MATCH 'quokka'").pluck().all(), { readonly: true });
+    expect(matches).toEqual([edited.injected[0]?.memoryId]);
+  });
+
   it('caps the escalation items at 20 and says how many there were', async () => {
     const workspace = template.copy();
     const paths = indexRows(workspace.paths.db).slice(0, 25).map((row) => String(row['file_path']));
