@@ -22,25 +22,49 @@ const BUSY_TIMEOUT_MS = 2000;
 /**
  * Starts requireSoundDatabase; the function returned throws what it would have (call it once the
  * step's reads are done, and also when one of them throws, so that a corrupt database is reported
- * as such rather than by whichever read met the damage first: see {@link afterCheck}).
+ * as such rather than by whichever read met the damage first: see {@link afterCheck}). A check begun
+ * ahead on this very version of the database ({@link beginSoundnessCheck}) is the one waited for.
  */
 export function startSoundnessCheck(context: LiveContext, db: Database): () => void {
   // Passed already on this very version of the database, earlier in the run (known-sound.ts).
   if (knownSound(context)) return () => undefined;
   const before = databaseVersion(context);
-  const job = startOnHelper(context, { soundLabel: context.paths.db, writable: false });
-  if (job === undefined) {
+  const ahead = begunChecks.get(context);
+  const collect = ahead !== undefined && before !== undefined && ahead.version === before ? ahead.collect : startQuickCheck(context);
+  if (collect === undefined) {
     requireSoundOnce(context, db);
     return () => undefined;
   }
   return once(() => {
-    const result = job.collect();
+    const result = collect();
     if (result?.ok === false && result.unusable !== undefined) {
       throw new DatabaseUnusableError(result.unusable.message, { retryable: result.unusable.retryable, ...(result.unusable.code !== undefined ? { code: result.unusable.code } : {}) });
     }
     if (result?.ok !== true) requireSoundDatabase(db, context.paths.db);
     markSound(context, before);
   });
+}
+
+/** SQLite's quick_check begun on a helper ahead of the step that waits for it, by the version it checks. */
+const begunChecks = new WeakMap<LiveContext, { readonly version: string; readonly collect: () => HelperTaskResult | undefined }>();
+
+/**
+ * Begins the soundness check of startSoundnessCheck on a helper now, for a step that will wait for it
+ * later (`check all` begins index-drift's while the files are still being read, so that it runs
+ * while other classes are judged). Nothing is begun where it would run on this thread anyway (no
+ * helpers, a small database), or when a check already passed on the database as it is.
+ */
+export function beginSoundnessCheck(context: LiveContext): void {
+  const version = databaseVersion(context);
+  if (version === undefined || knownSound(context) || begunChecks.get(context)?.version === version) return;
+  const collect = startQuickCheck(context);
+  if (collect !== undefined) begunChecks.set(context, { version, collect });
+}
+
+/** quick_check started on a helper, its result memoised (a task's result is collected once); `undefined` where it would run here. */
+function startQuickCheck(context: LiveContext): (() => HelperTaskResult | undefined) | undefined {
+  const job = startOnHelper(context, { soundLabel: context.paths.db, writable: false });
+  return job === undefined ? undefined : once(() => job.collect());
 }
 
 /** Starts databaseIntegrity (the connection must be writable); the function returned gives its result. */

@@ -1,5 +1,5 @@
-import type { CheckReport, LiveContext } from './live-class.js';
-import { loadLiveClass, readsMemoryFiles } from './live-classes.js';
+import type { CheckReport, LiveClass, LiveContext } from './live-class.js';
+import { loadLiveClass, readsMemoryFiles, waitsForDatabaseCheck } from './live-classes.js';
 
 /** One class's check, in the order asked for: its report, absent when the class has no built-in check. */
 export interface OrderedCheck {
@@ -11,23 +11,37 @@ export interface OrderedCheck {
  * The checks of several classes, yielded in the order given, but not run in it: the memory file scan
  * is started first, the classes that never look at memory files (ledger-mismatch, telemetry-drift)
  * are checked while it runs, and the others read ahead what they need of the database
- * (`prepareCheck`), so that on a large workspace the database is read while the helper threads read
- * the files, instead of after. A report is a moment of the workspace either
+ * (`prepareCheck`: index-drift also queues SQLite's quick_check behind the file reading), so that on
+ * a large workspace the database is read while the helper threads read the files, instead of after.
+ * Every check is then run before any report is handed out. A report is a moment of the workspace either
  * way (a check reads, it never writes). A check run ahead that throws is run again in its place, so
  * that its error, like any class's, is met where the order says (after the classes before it).
  */
 export async function* checksAhead(failureClasses: readonly string[], context: LiveContext): AsyncGenerator<OrderedCheck> {
   const ahead = new Map<string, CheckReport>();
+  const runAhead = async (failureClass: string, work: (liveClass: LiveClass) => Promise<void>): Promise<void> => {
+    const liveClass = await loadLiveClass(failureClass);
+    try {
+      if (liveClass !== undefined) await work(liveClass);
+    } catch {
+      // Met again, and reported, in its place below.
+    }
+  };
   if (failureClasses.length > 1 && failureClasses.some(readsMemoryFiles)) {
     context.memoryFiles.start?.();
     for (const failureClass of failureClasses) {
-      const liveClass = await loadLiveClass(failureClass);
-      try {
-        if (liveClass !== undefined && !readsMemoryFiles(failureClass)) ahead.set(failureClass, await liveClass.check(context));
-        else await liveClass?.prepareCheck?.(context);
-      } catch {
-        // Met again, and reported, in its place below.
-      }
+      await runAhead(failureClass, async (liveClass) => {
+        if (!readsMemoryFiles(failureClass)) ahead.set(failureClass, await liveClass.check(context));
+        else await liveClass.prepareCheck?.(context);
+      });
+    }
+    // Then the classes that judge the files; the one whose check waits for SQLite's quick_check (on
+    // a helper, behind the file reading) last, so that the others are judged while it runs.
+    const judged = failureClasses.filter(readsMemoryFiles).sort((a, b) => Number(waitsForDatabaseCheck(a)) - Number(waitsForDatabaseCheck(b)));
+    for (const failureClass of judged) {
+      await runAhead(failureClass, async (liveClass) => {
+        ahead.set(failureClass, await liveClass.check(context));
+      });
     }
   }
   for (const failureClass of failureClasses) {

@@ -32,3 +32,11 @@ const MEMORY_FILE_CLASSES = new Set(['index-drift', 'session-ambiguity']);
 export function readsMemoryFiles(failureClass: string): boolean {
   return MEMORY_FILE_CLASSES.has(failureClass);
 }
+
+/** The classes whose built-in check waits for SQLite's quick_check of the database (run on a helper thread). */
+const SOUNDNESS_CLASSES = new Set(['index-drift']);
+
+/** Whether the class's built-in check waits for SQLite's quick_check before it reports. */
+export function waitsForDatabaseCheck(failureClass: string): boolean {
+  return SOUNDNESS_CLASSES.has(failureClass);
+}

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { indexDriftClass } from '../../src/live/index-drift/index-drift-class.js';
 import { ledgerMismatchClass } from '../../src/live/ledger-mismatch/ledger-mismatch-class.js';
 import { attemptTrail, healClass, useWorkspaceTemplate, type LiveWorkspace } from '../live/live-workspace.js';
+import { runBin } from '../support/run-bin.js';
 
 // Found by `npm run torture` (hostile workspaces, "a database with a corrupt page"): a page that no
 // query of detect reads (here the ledger's timestamp index) was scribbled over. PRAGMA
@@ -49,5 +50,17 @@ describe('corrupt database reported healthy', () => {
     expect(attemptTrail(run)).toEqual(['detect-ledger-divergence:success', 'replay-ledger:non-retryable-failure']);
     expect(digest(workspace.paths.db)).toBe(before);
     expect(existsSync(workspace.paths.backupsDir)).toBe(false);
+  });
+
+  it('check all refuses it too, with or without the helper thread that runs quick_check ahead', () => {
+    const workspace = template.copy();
+    corruptLedgerIndexPage(workspace);
+    const runs = ['0', '2'].map((threads) => runBin('opsheal', ['check', 'all', '--workspace', workspace.root], { OPSHEAL_THREADS: threads }));
+    for (const run of runs) {
+      expect(run.status).toBe(1);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toMatch(/database is corrupt \(PRAGMA quick_check: /);
+    }
+    expect(runs[1]?.stderr).toBe(runs[0]?.stderr);
   });
 });

@@ -2,7 +2,7 @@ import type { Database } from 'better-sqlite3';
 import { join } from 'node:path';
 import { failureClassStep } from '../../catalog/failure-classes.js';
 import { retryableFailure, succeeded, type StepOutcome } from '../../core/step-outcome.js';
-import { afterCheck, startIntegrityCheck, startSoundnessCheck } from '../background-checks.js';
+import { afterCheck, beginSoundnessCheck, startIntegrityCheck, startSoundnessCheck } from '../background-checks.js';
 import { escalationItems } from '../escalation-items.js';
 import { countByKind, nonZeroCounts } from '../finding-counts.js';
 import { openIndex, withIndexDatabase, type IndexDatabase } from '../index-database-session.js';
@@ -16,7 +16,7 @@ import { rememberedIndexDrift } from './remembered-detection.js';
 import { INDEX_DRIFT_KINDS } from './index-drift-state.js';
 import { injectIndexDrift, INDEX_DRIFT_FAULTS } from './inject-index-drift.js';
 import { describeIndexOperation, planIndexRepair, type IndexRepairOperation } from './plan-index-repair.js';
-import { readIndexDriftState, startFileScan, type ReadIndexDriftState } from './read-index-drift-state.js';
+import { readIndexDriftState, readIndexSide, startFileScan, type ReadIndexDriftState } from './read-index-drift-state.js';
 
 const CLASS = 'index-drift';
 
@@ -29,6 +29,13 @@ export const indexDriftClass: LiveClass = {
   faultKinds: INDEX_DRIFT_FAULTS,
 
   check: (context) => withIndexDatabase(context, 'read', (index) => readAndJudge(context, index).check),
+
+  // SQLite's quick_check, queued on a helper behind the file reading, and the index's side.
+  prepareCheck: (context) =>
+    withIndexDatabase(context, 'read', (index) => {
+      beginSoundnessCheck(context);
+      readIndexSide(context, index);
+    }),
 
   async plan(context) {
     return withIndexDatabase(context, 'read', (index) => {

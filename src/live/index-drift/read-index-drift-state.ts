@@ -23,6 +23,22 @@ export function readIndexDriftState(
   ftsIntegrityOk?: boolean,
   completeScan: () => MemoryFileScan = startFileScan(context),
 ): ReadIndexDriftState {
+  const { rows, ftsIndexedIds, vectorIds, notes } = readIndexSide(context, index);
+  const scan = completeScan();
+  return {
+    state: { workspaceRoot: context.paths.root, files: scan.files, unreadable: scan.unreadable, rows, ftsIndexedIds, ftsIntegrityOk, vectorIds },
+    notes,
+  };
+}
+
+/**
+ * The index's side of the state: rows, FTS ids and vector ids (each kept while the database is
+ * unchanged), the rows prepared for detection, and what could not be looked at.
+ */
+export function readIndexSide(
+  context: LiveContext,
+  index: IndexDatabase,
+): Pick<IndexDriftState, 'rows' | 'ftsIndexedIds' | 'vectorIds'> & { readonly notes: readonly string[] } {
   const notes: string[] = [];
   const rows = cachedIndexRead(context, 'row-summaries', () => readIndexRowSummaries(index.db));
   let ftsIndexedIds: readonly number[] | undefined;
@@ -36,11 +52,7 @@ export function readIndexDriftState(
   else if (vectorIds === undefined) notes.push('vectors not checked: the database has no vec_memories table');
   // The rows' side of detection, worked out while the helper threads may still be reading the files.
   prepareIndexRows(rows, context.paths.root);
-  const scan = completeScan();
-  return {
-    state: { workspaceRoot: context.paths.root, files: scan.files, unreadable: scan.unreadable, rows, ftsIndexedIds, ftsIntegrityOk, vectorIds },
-    notes,
-  };
+  return { rows, ftsIndexedIds, vectorIds, notes };
 }
 
 /**
