@@ -8,14 +8,15 @@ export interface OrderedCheck {
 }
 
 /**
- * The checks of several classes, yielded in the order given, but not run in it: the memory file scan
- * is started first, the classes that never look at memory files (ledger-mismatch, telemetry-drift)
- * are checked while it runs, and the others read ahead what they need of the database
- * (`prepareCheck`: index-drift also queues SQLite's quick_check behind the file reading), so that on
- * a large workspace the database is read while the helper threads read the files, instead of after.
- * Every check is then run before any report is handed out. A report is a moment of the workspace either
- * way (a check reads, it never writes). A check run ahead that throws is run again in its place, so
- * that its error, like any class's, is met where the order says (after the classes before it).
+ * The checks of several classes, yielded in the order given, but not run in it when one of them
+ * judges the memory files: the file scan is started first; the classes that never look at memory
+ * files (ledger-mismatch, telemetry-drift) are checked while it runs, and the others read ahead what
+ * they need of the database (`prepareCheck`; index-drift also queues SQLite's quick_check behind the
+ * file reading), so that on a large workspace the database is read while the helper threads read
+ * the files, instead of after; then the classes that judge the files are checked, and only then is
+ * any report handed out. A report is a moment of the workspace either way (a check reads, it never
+ * writes). A check run ahead that throws is run again in its place, so that its error, like any
+ * class's, is met where the order says (after the classes before it).
  */
 export async function* checksAhead(failureClasses: readonly string[], context: LiveContext): AsyncGenerator<OrderedCheck> {
   const ahead = new Map<string, CheckReport>();
