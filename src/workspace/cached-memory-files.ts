@@ -21,8 +21,9 @@ export interface CachedMemoryFileSourceOptions {
    */
   readonly once?: boolean;
   /**
-   * `true`: the workspace is known to be large (its index database is), so the helper threads are
-   * started at once and read from the first files listed. Default: started once 25,000 are listed.
+   * `true`: the workspace is known to be large (its index database is), so the first scan starts
+   * the helper threads as it begins and they read from the first files listed. Default: they start
+   * once 25,000 files are listed.
    */
   readonly expectMany?: boolean;
 }
@@ -55,7 +56,6 @@ export function cachedMemoryFileSource(
     return pool ?? undefined;
   };
   const expectMany = options.expectMany === true;
-  if (expectMany) helpers()?.warm();
 
   /** Lists the files and starts what can run on the helpers; the returned function completes the scan. */
   const start = (): (() => MemoryFileScan) => {
@@ -71,7 +71,9 @@ export function cachedMemoryFileSource(
     const locations: MemoryFileLocation[] = [];
     const listedUnreadable: UnreadableMemoryFile[] = [];
     const previous = known;
-    // The first scan reads everything: the helpers start on the files while the rest are listed.
+    // The first scan reads everything: the helpers start on the files while the rest are listed
+    // (when many are expected, the threads are started now, and load their code during the first chunk).
+    if (previous === undefined && expectMany) helpers()?.warm();
     const firstRead = previous === undefined ? helpers()?.startStreamingRead({ expectMany }) : undefined;
     for (const listing of listMemoryFiles(paths, listings)) {
       if (listing.kind === 'unreadable') listedUnreadable.push(listing.unreadable);
