@@ -30,4 +30,3 @@ export function createLiveContext(
 function progress(sink: ConsoleSink): (message: string) => void {
   return sink.interactive ? (message: string) => sink.err(`… ${message}`) : () => undefined;
 }
-

@@ -1,11 +1,10 @@
 import type { Database } from 'better-sqlite3';
-import { statSync } from 'node:fs';
 import { databaseIntegrity, requireSoundDatabase, type DatabaseIntegrity } from '../workspace/database-integrity.js';
 import { DatabaseUnusableError } from '../workspace/database-unusable-error.js';
 import type { DatabaseCheckTask, HelperTaskResult } from '../workspace/helper-tasks.js';
 import { processPool, type TaskJob } from '../workspace/memory-file-pool.js';
 import { databaseVersion } from './index-read-cache.js';
-import { knownSound, markSound, requireSoundOnce } from './known-sound.js';
+import { knownSound, markSound } from './known-sound.js';
 import type { LiveContext } from './live-class.js';
 
 /**
@@ -32,7 +31,8 @@ export function startSoundnessCheck(context: LiveContext, db: Database): () => v
   const ahead = begunChecks.get(context);
   const collect = ahead !== undefined && before !== undefined && ahead.version === before ? ahead.collect : startQuickCheck(context);
   if (collect === undefined) {
-    requireSoundOnce(context, db);
+    requireSoundDatabase(db, context.paths.db);
+    markSound(context, before);
     return () => undefined;
   }
   return once(() => {
@@ -101,8 +101,7 @@ export function afterCheck<T>(check: () => unknown, work: () => T): T {
 
 function startOnHelper(context: LiveContext, checks: Pick<DatabaseCheckTask, 'soundLabel' | 'integrity' | 'writable'>): TaskJob | undefined {
   const pool = processPool();
-  const size = statSync(context.paths.db, { throwIfNoEntry: false })?.size ?? 0;
-  if (pool === undefined || !pool.worthChecking(size)) return undefined;
+  if (pool === undefined || !pool.worthChecking(context.paths.db)) return undefined;
   return pool.startTask({ kind: 'database-checks', path: context.paths.db, busyTimeoutMs: BUSY_TIMEOUT_MS, ...checks });
 }
 

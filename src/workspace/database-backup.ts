@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { makeOwnFolder } from './own-folder.js';
 
 /** How many backups of one database to keep; older ones are removed after a new one is complete. */
 export const BACKUPS_KEPT = 5;
@@ -17,13 +18,7 @@ const ALL_PAGES = 0x7fffffff;
  * leaves a partial file that looks like a backup. Returns the backup's path.
  */
 export async function backupDatabase(dbPath: string, backupsDir: string, stamp: string): Promise<string> {
-  try {
-    mkdirSync(backupsDir, { recursive: true });
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    if (code === 'EEXIST' || code === 'ENOTDIR') throw new Error(`${backupsDir} is not a folder: opsheal keeps its backups there; move that file out of the way and run again (or heal with --no-backup)`);
-    throw error;
-  }
+  makeOwnFolder(backupsDir, 'its backups', 'move that file out of the way and run again (or heal with --no-backup)');
   const stem = basename(dbPath).replace(/\.(sqlite3?|db)$/, '');
   const name = unusedName(backupsDir, `${stem}-${stamp.replace(/[^0-9TZ]/g, '')}-${process.pid}`);
   const partial = join(backupsDir, `.${name}.partial`);

@@ -83,8 +83,7 @@ export function parseFrontMatterWithYaml(block: string | readonly string[]): Fro
  * `normal` and `general` (matched case-insensitively); `sessionId` is `null` when absent.
  */
 export function parseMemoryMetadata(text: string, fileName: string): MemoryMetadata {
-  const split = splitFrontMatter(text);
-  const fields = split.block === undefined ? undefined : parseFrontMatterFields(split.block);
+  const { split, fields } = frontMatterOf(text);
   const title = textField(fields?.title) ?? firstHeading(withoutBom(text), split.bodyStart) ?? titleFromFileName(fileName);
   return metadataWithTitle(fields, title);
 }
@@ -96,8 +95,7 @@ export function parseMemoryMetadata(text: string, fileName: string): MemoryMetad
  * title comes from the first heading). Saves decoding the body of every memory file of a scan.
  */
 export function parseFrontMatterMetadata(head: string): MemoryMetadata | undefined {
-  const split = splitFrontMatter(head);
-  const fields = split.block === undefined ? undefined : parseFrontMatterFields(split.block);
+  const { fields } = frontMatterOf(head);
   const title = textField(fields?.title);
   return title === undefined ? undefined : metadataWithTitle(fields, title);
 }
@@ -108,10 +106,13 @@ export function parseFrontMatterMetadata(head: string): MemoryMetadata | undefin
  * session comes from the front matter alone, so the body is never needed; a scan keeps only this.
  */
 export function frontMatterSessionId(head: string | undefined): string | null {
-  if (head === undefined) return null;
-  const split = splitFrontMatter(head);
-  const fields = split.block === undefined ? undefined : parseFrontMatterFields(split.block);
-  return sessionIdField(fields);
+  return head === undefined ? null : sessionIdField(frontMatterOf(head).fields);
+}
+
+/** The text's front matter split off and read (`fields` undefined when there is none, or it is not YAML). */
+function frontMatterOf(text: string): { split: FrontMatterSplit; fields: FrontMatterFields | undefined } {
+  const split = splitFrontMatter(text);
+  return { split, fields: split.block === undefined ? undefined : parseFrontMatterFields(split.block) };
 }
 
 function metadataWithTitle(fields: FrontMatterFields | undefined, title: string): MemoryMetadata {

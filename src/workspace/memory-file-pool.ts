@@ -121,9 +121,9 @@ export class MemoryFilePool {
     return workerUrl === undefined ? undefined : new MemoryFilePool(workerUrl, threads, forced);
   }
 
-  /** Whether SQLite's checks of a database of this size are worth a helper. */
-  worthChecking(databaseBytes: number): boolean {
-    return this.forced || databaseBytes >= POOL_MIN_DATABASE_BYTES;
+  /** Whether SQLite's checks of this database are worth a helper (a large one; any, when forced). */
+  worthChecking(databasePath: string): boolean {
+    return this.forced || largeIndexDatabase(databasePath);
   }
 
   /** Starts reading the files; `undefined` when the job is too small for helpers. */
@@ -375,9 +375,10 @@ export class MemoryFilePool {
 }
 
 /**
- * Whether an index database this large (POOL_MIN_DATABASE_BYTES, some 50,000 memories) says the
- * memory files are sure to be many, so that a scan's helper threads are worth starting at once.
- * A database that cannot be stat'ed says nothing (what is wrong with it is for the commands to report).
+ * Whether the index database is large (POOL_MIN_DATABASE_BYTES, some 50,000 memories): then SQLite's
+ * checks of it are worth a helper, and the memory files are sure to be many, so a scan's helper
+ * threads are worth starting at once. A database that cannot be stat'ed says no (what is wrong with
+ * it is for the commands to report).
  */
 export function largeIndexDatabase(path: string): boolean {
   try {

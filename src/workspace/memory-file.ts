@@ -19,7 +19,7 @@ export interface MemoryMetadata {
  * One memory file as read from disk: its place, its hash, its session. The content itself is not
  * kept, so a scan of 100,000 files holds only these records in memory, and only what judging the
  * files needs: the rest of a file's metadata (title, trigger phrases, tier, context type) is read
- * again, hash checked, for the few files a repair writes into the index (memory-metadata-reader.ts).
+ * again, hash checked, for the few files a repair writes into the index (readMemoryMetadata, memory-file-reader.ts).
  */
 export interface MemoryFileRecord {
   /** Workspace-relative, `/`-separated: `specs/003-memory/065-retry/memory/2026-01-02__notes.md`. */

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { makeOwnFolder } from './own-folder.js';
 import type { WorkspacePaths } from './workspace-paths.js';
 
 /** Held while a healer repairs a workspace; `release` is safe to call twice. */
@@ -21,7 +22,7 @@ export class WorkspaceBusyError extends Error {
  * drops it when the holder exits or is killed, so there is never a stale lock to clean up by hand.
  */
 export function acquireWorkspaceLock(paths: WorkspacePaths, timeoutSeconds: number): WorkspaceLock {
-  makeStateDir(paths);
+  makeOwnFolder(paths.stateDir, 'its repair lock and backups');
   const db = new Database(paths.lockFile, { timeout: Math.round(timeoutSeconds * 1000) });
   try {
     db.exec('BEGIN EXCLUSIVE');
@@ -58,19 +59,6 @@ export async function withWorkspaceLock<T>(paths: WorkspacePaths, timeoutSeconds
     return await work();
   } finally {
     lock.release();
-  }
-}
-
-/** Creates `.opsheal/`; something else in its place is an error that says what to do about it. */
-function makeStateDir(paths: WorkspacePaths): void {
-  try {
-    mkdirSync(paths.stateDir, { recursive: true });
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    if (code === 'EEXIST' || code === 'ENOTDIR') {
-      throw new Error(`${paths.stateDir} is not a folder: opsheal keeps its repair lock and backups there; move that file out of the way and run again`);
-    }
-    throw error;
   }
 }
 

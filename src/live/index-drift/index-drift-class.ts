@@ -77,7 +77,7 @@ export const indexDriftClass: LiveClass = {
         const scan = startFileScan(context);
         const read = afterCheck(checked, () => readIndexDriftState(context, index, undefined, scan));
         const integrity = checked();
-        const report = checkReport(context, { ...read, state: { ...read.state, ftsIntegrityOk: integrity.ftsOk } });
+        const report = checkReport({ ...read, state: { ...read.state, ftsIntegrityOk: integrity.ftsOk } });
         const problems = [...report.findings, ...integrity.problems];
         if (problems.length === 0) return succeeded({ integrity: 'ok' });
         return retryableFailure('index still differs from the memory files', nonZeroCounts(countByKind(INDEX_DRIFT_KINDS, problems)), escalationItems(DECISION, problems));
@@ -99,11 +99,11 @@ function readAndJudge(context: LiveContext, index: IndexDatabase): { read: ReadI
   const sound = startSoundnessCheck(context, index.db);
   return afterCheck(sound, () => {
     const read = readIndexDriftState(context, index, undefined, scan);
-    return { read, check: checkReport(context, read) };
+    return { read, check: checkReport(read) };
   });
 }
 
-function checkReport(context: LiveContext, read: ReturnType<typeof readIndexDriftState>): CheckReport {
+function checkReport(read: ReadIndexDriftState): CheckReport {
   const { findings, foreignRows } = rememberedIndexDrift(read.state);
   const notes = [...read.notes];
   if (foreignRows > 0) notes.push(`${foreignRows} rows point outside the workspace: counted as foreign and left alone`);

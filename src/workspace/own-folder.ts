@@ -1,0 +1,16 @@
+import { mkdirSync } from 'node:fs';
+
+/**
+ * Creates one of opsheal's own folders (`.opsheal/`, its `backups/`) with its parents. Something
+ * else in its place (a file where the folder or a parent belongs) is an error that names it, says
+ * what opsheal keeps there and what to do, instead of a bare EEXIST or ENOTDIR.
+ */
+export function makeOwnFolder(path: string, keeps: string, remedy = 'move that file out of the way and run again'): void {
+  try {
+    mkdirSync(path, { recursive: true });
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code === 'EEXIST' || code === 'ENOTDIR') throw new Error(`${path} is not a folder: opsheal keeps ${keeps} there; ${remedy}`);
+    throw error;
+  }
+}
