@@ -44,7 +44,10 @@ const PHASE_OF_STEP = new Map(CLASSES.flatMap((name) => [[REPAIR_STEPS[name], 'r
  * `.partial` file appears).
  */
 function killPlan(random, variant) {
-  return { ...aim(random, variant), signal: random.chance(0.8) ? 'SIGKILL' : random.pick(['SIGTERM', 'SIGINT']) };
+  const plan = { ...aim(random, variant), signal: random.chance(0.8) ? 'SIGKILL' : random.pick(['SIGTERM', 'SIGINT']) };
+  // Half the heals run with helper threads forced on (OPSHEAL_THREADS=2), whatever the workspace's
+  // size: files read and stat'ed on them, SQLite's checks and the backup's copy taken there.
+  return random.chance(0.5) ? { ...plan, threads: 2 } : plan;
 }
 
 function aim(random, variant) {
@@ -72,7 +75,7 @@ export async function crashScenario(settings) {
     tidy(join(scratch, `crash-${index}`), result, settings.keep);
     const where = plan.signal === 'SIGKILL' ? result.phase : `${result.phase} (${plan.signal})`;
     phases.set(where, (phases.get(where) ?? 0) + 1);
-    if (result.failures.length > 0) log(`crash trial ${index} (${plan.signal} ${plan.mode}${plan.step ? ` ${plan.step}` : ''}${plan.afterFirstLine ? ' after the first line' : ''} +${plan.delayMs.toFixed(1)} ms, killed in ${result.phase}): ${result.failures.join('; ')}`);
+    if (result.failures.length > 0) log(`crash trial ${index} (${plan.signal} ${plan.mode}${plan.threads ? ` threads=${plan.threads}` : ''}${plan.step ? ` ${plan.step}` : ''}${plan.afterFirstLine ? ' after the first line' : ''} +${plan.delayMs.toFixed(1)} ms, killed in ${result.phase}): ${result.failures.join('; ')}`);
     return result;
   }), jobs, progressLog('crash', log));
   if (process.env.TORTURE_VERBOSE) {

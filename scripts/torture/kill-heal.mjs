@@ -4,7 +4,8 @@
 // lines it printed with their arrival times.
 //
 // node kill-heal.mjs <workspace> <plan as JSON>
-//   plan: { mode: 'anywhere' | 'repair' | 'backup', delayMs, afterFirstLine?, step?, signal? (default SIGKILL) }
+//   plan: { mode: 'anywhere' | 'repair' | 'backup', delayMs, afterFirstLine?, step?, signal? (default SIGKILL),
+//           threads? (OPSHEAL_THREADS for the heal) }
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startBin } from './lib.mjs';
@@ -17,6 +18,7 @@ let killedAt;
 let armed = false;
 const heal = startBin('opsheal', ['heal', 'all', '--workspace', root], {
   timeoutMs: 120_000,
+  ...(plan.threads !== undefined ? { env: { OPSHEAL_THREADS: String(plan.threads) } } : {}),
   onLine: (line) => {
     if (plan.afterFirstLine && !armed) {
       armed = true;

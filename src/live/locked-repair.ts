@@ -1,10 +1,9 @@
 import type { Database } from 'better-sqlite3';
-import { formatTimestamp } from '../core/timestamp.js';
-import { backupDatabase } from '../workspace/database-backup.js';
 import { withWorkspaceLock } from '../workspace/workspace-lock.js';
 import { databaseVersion } from './index-read-cache.js';
 import { requireSoundOnce } from './known-sound.js';
 import type { LiveContext } from './live-class.js';
+import { beginRepairBackup, type RepairBackup } from './repair-backup.js';
 
 /** What one repair did: its counts, and where the backup went when one was taken. */
 export interface RepairResult {
@@ -22,8 +21,10 @@ const coveredByBackup = new WeakMap<LiveContext, string>();
 /**
  * The one way a class changes the index database. Under the workspace lock it opens a write
  * transaction (BEGIN IMMEDIATE, so no writer can slip in between the plan and its apply), plans
- * from what it reads there, takes the online backup when there is anything to change (the database
- * still holds exactly what was planned on), applies, and commits; any error rolls everything back.
+ * from what it reads there, takes the online backup when there is anything to change (of exactly
+ * what was planned on: on a large WAL database it is copied on a helper thread while the plan is
+ * applied, see repair-backup.ts), applies, and commits once the backup is whole; any error rolls
+ * everything back.
  *
  * One backup serves a whole run (`heal all`): it is taken before the run's first change, and again
  * before a later one only when another writer has committed since this run last did. SQLite's
@@ -50,10 +51,19 @@ export async function repairUnderLock<Operation>(
           return { counts: {} };
         }
         const version = databaseVersion(context);
-        const backupPath = context.backup && (version === undefined || coveredByBackup.get(context) !== version)
-          ? await backupDatabase(context.paths.db, context.paths.backupsDir, formatTimestamp(context.now()))
+        const backup: RepairBackup | undefined = context.backup && (version === undefined || coveredByBackup.get(context) !== version)
+          ? await beginRepairBackup(context, db)
           : undefined;
-        const counts = work.apply(db, operations);
+        let counts: Readonly<Record<string, number>>;
+        let backupPath: string | undefined;
+        try {
+          counts = work.apply(db, operations);
+          // Nothing is committed before the backup is whole (repair-backup.ts: it may be copied while the plan is applied).
+          backupPath = await backup?.finish();
+        } catch (error) {
+          backup?.abandon();
+          throw error;
+        }
         db.exec('COMMIT');
         // Read at once: a writer committing in the instant between would go without a backup of its
         // own, though never without one of the state before this run changed anything.

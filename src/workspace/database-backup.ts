@@ -18,27 +18,68 @@ const ALL_PAGES = 0x7fffffff;
  * leaves a partial file that looks like a backup. Returns the backup's path.
  */
 export async function backupDatabase(dbPath: string, backupsDir: string, stamp: string): Promise<string> {
+  const backup = beginBackup(dbPath, backupsDir, stamp);
+  try {
+    await copyDatabase(dbPath, backup.partial);
+  } catch (error) {
+    backup.discard();
+    throw error;
+  }
+  return backup.complete();
+}
+
+/** A backup whose copy is still to be written to `partial` (by {@link copyDatabase}, here or on a helper thread). */
+export interface BegunBackup {
+  /** Where the copy goes: a name no complete backup has, and that a later backup removes as a leftover. */
+  readonly partial: string;
+  /** The copy is whole: renames it to its backup name, removes the oldest backups beyond BACKUPS_KEPT, and returns its path. */
+  complete(): string;
+  /** The copy is not wanted, or failed: removes whatever of it there is. */
+  discard(): void;
+}
+
+/**
+ * The part of {@link backupDatabase} around the copy: makes the backups folder, clears what a killed
+ * healer left, and chooses the name. Backups are taken under the workspace lock, so nothing else
+ * writes there meanwhile.
+ */
+export function beginBackup(dbPath: string, backupsDir: string, stamp: string): BegunBackup {
   makeOwnFolder(backupsDir, 'its backups', 'move that file out of the way and run again (or heal with --no-backup)');
   const stem = basename(dbPath).replace(/\.(sqlite3?|db)$/, '');
   const name = unusedName(backupsDir, `${stem}-${stamp.replace(/[^0-9TZ]/g, '')}-${process.pid}`);
   const partial = join(backupsDir, `.${name}.partial`);
-  // Backups are taken under the workspace lock, so any partial file here (and the rollback journal
-  // SQLite keeps beside it while copying) is one a killed healer left.
+  // Any partial file here (and the rollback journal SQLite keeps beside it while copying) is one a
+  // killed healer left.
   for (const leftover of readdirSync(backupsDir).filter(isPartialBackupFile)) rmSync(join(backupsDir, leftover), { force: true });
+  return {
+    partial,
+    complete: () => {
+      const target = join(backupsDir, name);
+      renameSync(partial, target);
+      pruneBackups(backupsDir, stem);
+      return target;
+    },
+    discard: () => {
+      for (const suffix of ['', '-journal', '-wal', '-shm']) rmSync(`${partial}${suffix}`, { force: true });
+    },
+  };
+}
+
+/**
+ * The copy itself: SQLite's online backup of `dbPath` into `target`, through a read-only connection
+ * of its own, so it is one committed state of the database whatever other connections do meanwhile.
+ */
+export async function copyDatabase(dbPath: string, target: string): Promise<void> {
   const source = new Database(dbPath, { readonly: true, fileMustExist: true, timeout: 5000 });
   try {
     // The copy reads each page once: a small page cache does as well as SQLite's default 16 MiB.
     source.pragma('cache_size = -2048');
     // All pages in one step: one read transaction for the whole copy, instead of one per 100 pages
     // and a turn of the event loop between them (a third of the time on a database of 100 MB).
-    await source.backup(partial, { progress: () => ALL_PAGES });
+    await source.backup(target, { progress: () => ALL_PAGES });
   } finally {
     source.close();
   }
-  const target = join(backupsDir, name);
-  renameSync(partial, target);
-  pruneBackups(backupsDir, stem);
-  return target;
 }
 
 /**

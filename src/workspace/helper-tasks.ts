@@ -1,13 +1,15 @@
+import { copyDatabase } from './database-backup.js';
 import { DatabaseUnusableError } from './database-unusable-error.js';
 import { databaseIntegrity, requireSoundDatabase, type DatabaseIntegrity } from './database-integrity.js';
 import { openIndexDatabase } from './index-database.js';
 
 /**
- * Database checks a helper thread of memory-file-pool.ts can run while the main thread works on:
- * SQLite's own checks read every page, and need nothing from the main thread but the path. The
- * helper opens a connection of its own, runs the same functions the main thread would, and answers
- * with what they returned; an error it cannot pass on exactly (anything but a finding of the check
- * itself) makes the main thread run the check again itself, so errors keep their type and wording.
+ * Database work a helper thread of memory-file-pool.ts can do while the main thread works on:
+ * SQLite's own checks and the repair's backup read every page, and need nothing from the main
+ * thread but paths. The helper opens a connection of its own, runs the same functions the main
+ * thread would, and answers with what they returned; an error it cannot pass on exactly (anything
+ * but a finding of the check itself) makes the main thread run the task again itself, so errors
+ * keep their type and wording.
  */
 export interface DatabaseCheckTask {
   readonly kind: 'database-checks';
@@ -21,14 +23,31 @@ export interface DatabaseCheckTask {
   readonly integrity?: boolean;
 }
 
-export type HelperTask = DatabaseCheckTask;
+/** The copy of a repair's backup (database-backup.ts's copyDatabase), into a file of its own. */
+export interface DatabaseCopyTask {
+  readonly kind: 'database-copy';
+  readonly path: string;
+  readonly target: string;
+}
+
+export type HelperTask = DatabaseCheckTask | DatabaseCopyTask;
 
 export type HelperTaskResult =
   | { readonly ok: true; readonly integrity?: DatabaseIntegrity }
   /** `unusable`: the check's own verdict (a corrupt database); without it, run the check again on the main thread. */
   | { readonly ok: false; readonly unusable?: { readonly message: string; readonly retryable: boolean; readonly code: string | undefined } };
 
-export function runHelperTask(task: HelperTask): HelperTaskResult {
+export function runHelperTask(task: HelperTask): HelperTaskResult | Promise<HelperTaskResult> {
+  if (task.kind === 'database-copy') {
+    return copyDatabase(task.path, task.target).then(
+      (): HelperTaskResult => ({ ok: true }),
+      (): HelperTaskResult => ({ ok: false }),
+    );
+  }
+  return runDatabaseChecks(task);
+}
+
+function runDatabaseChecks(task: DatabaseCheckTask): HelperTaskResult {
   let opened;
   try {
     // SQLite's checks read every page once: a small page cache serves as well as a large one.

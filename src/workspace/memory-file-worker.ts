@@ -1,7 +1,8 @@
 /**
  * A helper thread of memory-file-pool.ts: it waits for jobs and claims their batches alongside the
  * main thread (memory-file-jobs.ts), or takes a task (helper-tasks.ts: SQLite's checks of the
- * database). It reads; it never changes a file or the database.
+ * database, the copy of a repair's backup). It never changes a memory file or the database; the one
+ * file it writes is the backup copy it was given the name of.
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import {
@@ -23,7 +24,7 @@ const results = (workerData as { results: MessagePort }).results;
 parentPort?.on('message', (message: JobMessage) => {
   if (message.type !== 'job') return;
   if (message.kind === 'task') {
-    runTask(message);
+    void runTask(message);
     return;
   }
   const reader = new PathReader(message.paths);
@@ -48,12 +49,13 @@ parentPort?.on('message', (message: JobMessage) => {
  * Runs a task the main thread has not taken back, at once: a task is posted before the scan it
  * is meant to overlap, and must not wait behind that scan's batches.
  */
-function runTask(message: JobMessage): void {
+async function runTask(message: JobMessage): Promise<void> {
   const state = new Int32Array(message.state);
   if (Atomics.compareExchange(state, SLOT_NEXT, 0, 1) !== 0 || message.task === undefined) return;
   let result: HelperTaskResult;
   try {
-    result = runHelperTask(message.task);
+    // A copy is SQLite's backup, which better-sqlite3 runs as a promise; the checks return at once.
+    result = await runHelperTask(message.task);
   } catch {
     result = { ok: false };
   }

@@ -2,7 +2,8 @@
 // bundle, where their script exists: these tests run the CLI, where OPSHEAL_THREADS=2 has every
 // kind of helper job (reading files, stat'ing them again, SQLite's checks) run on two helpers
 // whatever its size, and compare what it says with what it says without them (OPSHEAL_THREADS=0).
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -52,5 +53,28 @@ describe('scans on helper threads', () => {
     expect(withHelpers.stdout.replaceAll(withCopy, 'WORKSPACE')).toBe(without.stdout.replaceAll(withoutCopy, 'WORKSPACE'));
     const after = runBin('opsheal', ['check', 'all', '--workspace', withCopy], { OPSHEAL_THREADS: '2' });
     expect(after.status).toBe(0);
+
+    // The backup, copied on a helper while the repair wrote (repair-backup.ts), holds the broken
+    // state as the one taken without helpers does, and is the only file in the folder.
+    const backupOf = (workspace: string): string => {
+      const names = readdirSync(join(workspace, '.opsheal', 'backups'));
+      expect(names).toHaveLength(1);
+      expect(names[0]).toMatch(/^context-index-\d{8}T\d{6}Z-\d+\.sqlite$/);
+      return join(workspace, '.opsheal', 'backups', names[0] ?? '');
+    };
+    const contents = (dbPath: string): string => {
+      const db = new Database(dbPath, { readonly: true });
+      try {
+        expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+        const rows = db.prepare('SELECT id, file_path, content_hash FROM memory_index ORDER BY id').raw(true).all();
+        const ledger = db.prepare('SELECT id, new_hash FROM mutation_ledger ORDER BY id').raw(true).all();
+        return JSON.stringify({ rows, ledger });
+      } finally {
+        db.close();
+      }
+    };
+    const brokenState = contents(join(broken, '.opencode', 'skill', 'system-spec-kit', 'mcp_server', 'database', 'context-index.sqlite'));
+    expect(contents(backupOf(withCopy))).toBe(brokenState);
+    expect(contents(backupOf(withoutCopy))).toBe(brokenState);
   });
 });

@@ -8,14 +8,18 @@ import type { IndexDriftState } from './index-drift-state.js';
  * found the drift gets detect's answer instead of comparing 100,000 rows and files again. Any input
  * that is not the identical value means a new comparison. Inputs are never mutated, so identity is
  * enough.
+ *
+ * Kept by the rows array, which the index reads let go of once the database changed: a detection
+ * remembered for an earlier version of the rows goes with them, instead of holding 100,000 stale
+ * rows (and their paths) for the rest of the run as long as the file scan lives.
  */
 const remembered = new WeakMap<readonly unknown[], { readonly state: IndexDriftState; readonly result: IndexDriftFindings }>();
 
 export function rememberedIndexDrift(state: IndexDriftState): IndexDriftFindings {
-  const last = remembered.get(state.files);
+  const last = remembered.get(state.rows);
   if (last !== undefined && sameInputs(last.state, state)) return last.result;
   const result = detectIndexDrift(state);
-  remembered.set(state.files, { state, result });
+  remembered.set(state.rows, { state, result });
   return result;
 }
 

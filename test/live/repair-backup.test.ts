@@ -1,0 +1,145 @@
+// repair-backup.ts copies a large WAL database on a helper thread while the repair applies its plan.
+// Helpers run only from the built bundle (memory-file-pool.ts), so here the pool is a stand-in whose
+// "helper" copies when the repair collects the task: after the repair has written, uncommitted.
+// What the tests pin: the backup is the state before those writes whoever copies it, nothing of a
+// copy is left behind when the repair does not go ahead, and outside WAL mode the copy is taken at
+// once, before anything is written.
+import Database from 'better-sqlite3';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { HelperTask, HelperTaskResult } from '../../src/workspace/helper-tasks.js';
+import { useWorkspaceTemplate, type LiveWorkspace } from './live-workspace.js';
+
+/** What the stand-in helper does with the copy task when it is collected. */
+type HelperBehaviour = 'copies' | 'fails' | 'never-took-it';
+
+const pool = vi.hoisted(() => ({
+  behaviour: 'copies' as HelperBehaviour,
+  worthIt: true,
+  tasks: [] as HelperTask[],
+}));
+
+vi.mock('../../src/workspace/memory-file-pool.js', () => ({
+  processPool: () => ({
+    worthChecking: () => pool.worthIt,
+    startTask: (task: HelperTask) => {
+      pool.tasks.push(task);
+      return {
+        collect: (): HelperTaskResult | undefined => {
+          if (task.kind !== 'database-copy' || pool.behaviour === 'never-took-it') return undefined;
+          if (pool.behaviour === 'fails') return { ok: false };
+          // A connection of the helper's own, reading now: it sees only what is committed.
+          const source = new Database(task.path, { readonly: true });
+          writeFileSync(task.target, source.serialize());
+          source.close();
+          return { ok: true };
+        },
+      };
+    },
+  }),
+}));
+
+const { beginRepairBackup } = await import('../../src/live/repair-backup.js');
+
+const template = useWorkspaceTemplate({ memories: 30, seed: 9 });
+
+afterEach(() => {
+  pool.behaviour = 'copies';
+  pool.worthIt = true;
+  pool.tasks.length = 0;
+});
+
+const FIRST_ROW = 'SELECT updated_at FROM memory_index ORDER BY id LIMIT 1';
+
+/** Opens the repair's write transaction and returns it with the first row's updated_at as committed. */
+function repairTransaction(workspace: LiveWorkspace, journalMode?: 'delete'): { db: Database.Database; before: string } {
+  if (journalMode !== undefined) {
+    const setup = new Database(workspace.paths.db);
+    setup.pragma(`journal_mode = ${journalMode}`);
+    setup.close();
+  }
+  const db = new Database(workspace.paths.db);
+  db.exec('BEGIN IMMEDIATE');
+  return { db, before: db.prepare(FIRST_ROW).pluck().get() as string };
+}
+
+/** The repair's write, not yet committed. */
+function applyWrite(db: Database.Database): void {
+  db.prepare('UPDATE memory_index SET updated_at = ? WHERE id = (SELECT min(id) FROM memory_index)').run('2030-01-01T00:00:00.000Z');
+}
+
+function backedUpValue(path: string): string {
+  const copy = new Database(path, { readonly: true });
+  try {
+    expect(copy.pragma('integrity_check', { simple: true })).toBe('ok');
+    return copy.prepare(FIRST_ROW).pluck().get() as string;
+  } finally {
+    copy.close();
+  }
+}
+
+function backupsFolder(workspace: LiveWorkspace): string[] {
+  const dir = workspace.paths.backupsDir;
+  return existsSync(dir) ? readdirSync(dir).sort() : [];
+}
+
+describe('beginRepairBackup', () => {
+  it.each(['copies', 'fails', 'never-took-it'] as const)(
+    'in WAL mode the backup holds the state before the repair wrote, when the helper %s',
+    async (behaviour) => {
+      pool.behaviour = behaviour;
+      const workspace = template.copy({ backup: true });
+      const { db, before } = repairTransaction(workspace);
+      const backup = await beginRepairBackup(workspace.context(), db);
+      expect(pool.tasks.map((task) => task.kind)).toEqual(['database-copy']);
+      applyWrite(db);
+      const path = await backup.finish();
+      db.exec('COMMIT');
+      db.close();
+      // One complete backup, and nothing of a copy the helper began or failed to make.
+      expect(backupsFolder(workspace)).toEqual([path.slice(workspace.paths.backupsDir.length + 1)]);
+      expect(backedUpValue(path)).toBe(before);
+      expect(before).not.toBe('2030-01-01T00:00:00.000Z');
+    },
+  );
+
+  it('a repair that does not go ahead leaves nothing of the copy behind', async () => {
+    const workspace = template.copy({ backup: true });
+    const { db } = repairTransaction(workspace);
+    const backup = await beginRepairBackup(workspace.context(), db);
+    applyWrite(db);
+    backup.abandon();
+    db.exec('ROLLBACK');
+    db.close();
+    expect(backupsFolder(workspace)).toEqual([]);
+  });
+
+  it('outside WAL mode the copy is taken at once, here, before anything is written', async () => {
+    const workspace = template.copy({ backup: true });
+    const { db, before } = repairTransaction(workspace, 'delete');
+    const backup = await beginRepairBackup(workspace.context(), db);
+    // Already whole before the repair's first write, and no helper was asked.
+    expect(backupsFolder(workspace)).toHaveLength(1);
+    expect(pool.tasks).toEqual([]);
+    applyWrite(db);
+    const path = await backup.finish();
+    db.exec('COMMIT');
+    db.close();
+    expect(backedUpValue(path)).toBe(before);
+  });
+
+  it('a database too small for a helper is copied here too', async () => {
+    pool.worthIt = false;
+    const workspace = template.copy({ backup: true });
+    const { db, before } = repairTransaction(workspace);
+    const backup = await beginRepairBackup(workspace.context(), db);
+    expect(pool.tasks).toEqual([]);
+    expect(backupsFolder(workspace)).toHaveLength(1);
+    const path = await backup.finish();
+    db.exec('ROLLBACK');
+    db.close();
+    expect(join(workspace.paths.backupsDir, backupsFolder(workspace)[0] ?? '')).toBe(path);
+    expect(backedUpValue(path)).toBe(before);
+  });
+});
