@@ -21,7 +21,7 @@ export async function workspaceCommand({ program, args, sink, env }: CommandCont
     sink.out(generateUsage(program));
     return subcommand === undefined ? EXIT.usage : EXIT.ok;
   }
-  if (subcommand !== 'generate') throw new UsageError(`Unknown workspace command: ${subcommand} (try: ${program} workspace generate DIR)`);
+  if (subcommand !== 'generate') throw new UsageError(`Unknown workspace command: ${displayValue(subcommand)} (try: ${program} workspace generate DIR)`);
   const line = readCommandLine(rest, { options: { memories: 'value', seed: 'value', json: 'flag' }, positionals: 1 });
   if (line.help) {
     sink.out(generateUsage(program));
