@@ -9,7 +9,6 @@ import { CONTRACT_CLASSES, CONTRACT_TIMESTAMP, contractClass } from '../support/
 import { escalationLine, expectedDrill, expectedDrillAll, recoveryLine, type ExpectedRun } from '../support/expected-drill.js';
 import { linesOf, runBin, type BinResult } from '../support/run-bin.js';
 
-const HEALERS = CONTRACT_CLASSES.map((entry) => `heal-${entry.id}`);
 const HEALER_OPTIONS = ['--scenario', '--max-attempts', '--backoff-seconds', '--detect-failures', '--repair-failures', '--verify-failures'];
 
 const scratch = mkdtempSync(join(tmpdir(), 'opsheal-contract-'));

@@ -21,7 +21,7 @@ function staticGraph(entry: string): { files: string[]; bare: string[] } {
       else bare.add(specifier);
     }
   };
-  visit(join(ROOT, 'dist', 'main.js'));
+  visit(entry);
   return { files: [...files].map((file) => relative(ROOT, file)), bare: [...bare] };
 }
 
