@@ -1,6 +1,7 @@
 import { FAILURE_CLASSES } from '../catalog/failure-classes.js';
 import { orderedJson } from '../core/ordered-json.js';
 import { loadLiveClass, usesIndexDatabase } from '../live/live-classes.js';
+import { NotInjectableError } from '../live/not-injectable-error.js';
 import { readCommandLine } from './command-line.js';
 import { displayValue } from './display-value.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
@@ -50,10 +51,21 @@ export async function injectCommand({ program, args, sink, env }: CommandContext
   if (liveClasses.some((liveClass) => usesIndexDatabase(liveClass.failureClass))) requireDatabase(workspace.paths);
 
   const live = createLiveContext(workspace, { program, now: clockFromEnvironment(env), backup: false, sink });
+  const selected = liveClasses.filter((liveClass) => kind === undefined || liveClass.faultKinds.includes(kind));
+  const request = { ...(kind !== undefined ? { kind } : {}), count, seed };
+  // Every class says first whether it can make what is asked: a fault that cannot be made here
+  // stops the command before any is made, not halfway with some made and none reported.
+  for (const liveClass of selected) {
+    try {
+      await liveClass.checkInjectable?.(live, request);
+    } catch (error) {
+      if (!(error instanceof NotInjectableError)) throw error;
+      throw new UsageError(`${error.message}; nothing was injected (leave that kind out with --kind, or inject another class)`);
+    }
+  }
   const claimed = new Set<number>();
-  for (const liveClass of liveClasses) {
-    if (kind !== undefined && !liveClass.faultKinds.includes(kind)) continue;
-    const report = await liveClass.inject(live, { ...(kind !== undefined ? { kind } : {}), count, seed, claimed });
+  for (const liveClass of selected) {
+    const report = await liveClass.inject(live, { ...request, claimed });
     sink.out(orderedJson([
       ['event', 'INJECTED'],
       ['failure_class', report.failureClass],

@@ -100,5 +100,11 @@ export interface LiveClass {
   prepareCheck?(context: LiveContext): Promise<void>;
   plan(context: LiveContext): Promise<RepairPlanReport>;
   actions(context: LiveContext): Readonly<Record<StepPhase, StepAction>>;
+  /**
+   * Throws, having changed nothing, when a fault `inject` is asked for cannot be made in this
+   * workspace (a table or file it needs is missing). `inject` asks every class it will run first, so
+   * that `inject all` does not stop halfway, with some faults made and none reported.
+   */
+  checkInjectable?(context: LiveContext, request: InjectionRequest): Promise<void>;
   inject(context: LiveContext, request: InjectionRequest): Promise<InjectionReport>;
 }

@@ -14,7 +14,7 @@ import { readMemoryMetadata } from '../../workspace/memory-file-reader.js';
 import { applyIndexRepair } from './apply-index-repair.js';
 import { rememberedIndexDrift } from './remembered-detection.js';
 import { INDEX_DRIFT_KINDS } from './index-drift-state.js';
-import { injectIndexDrift, INDEX_DRIFT_FAULTS } from './inject-index-drift.js';
+import { injectIndexDrift, INDEX_DRIFT_FAULTS, checkIndexDriftInjectable } from './inject-index-drift.js';
 import { describeIndexOperation, planIndexRepair, type IndexRepairOperation } from './plan-index-repair.js';
 import { readIndexDriftState, readIndexSide, startFileScan, type ReadIndexDriftState } from './read-index-drift-state.js';
 
@@ -85,6 +85,7 @@ export const indexDriftClass: LiveClass = {
     };
   },
 
+  checkInjectable: (context, request) => checkIndexDriftInjectable(context, request),
   inject: (context, request) => injectIndexDrift(context, request),
 };
 

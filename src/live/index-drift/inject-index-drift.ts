@@ -6,8 +6,9 @@ import { appendLedgerEntries, SERVER_ACTOR } from '../../workspace/ledger-append
 import { SAMPLE_VECTOR_DIMENSIONS } from '../../workspace/server-schema.js';
 import { deletionHash } from '../ledger-hashes.js';
 import { editMemoryFile, InjectionSession } from '../fault-injection.js';
-import { openIndex } from '../index-database-session.js';
+import { openIndex, type IndexDatabase } from '../index-database-session.js';
 import type { Finding, InjectionReport, InjectionRequest, LiveContext } from '../live-class.js';
+import { NotInjectableError } from '../not-injectable-error.js';
 
 /** The faults `inject index-drift` makes, in this order. */
 export const INDEX_DRIFT_FAULTS = ['unindexed-file', 'deleted-file', 'edited-file', 'deleted-row', 'fts-out-of-step', 'orphaned-vector'] as const;
@@ -24,6 +25,8 @@ export async function injectIndexDrift(context: LiveContext, request: InjectionR
   const injected: Finding[] = [];
   try {
     const session = new InjectionSession(context, db, request);
+    // Before the first fault: a kind that cannot be made must not stop the run halfway.
+    for (const kind of session.kinds(INDEX_DRIFT_FAULTS)) requireInjectable(index, kind);
     const deleteVector = index.vectorsLoaded && tableExists(db, 'vec_memories') ? db.prepare('DELETE FROM vec_memories WHERE rowid = ?') : undefined;
     for (const kind of session.kinds(INDEX_DRIFT_FAULTS)) {
       const random = session.random(kind);
@@ -63,7 +66,6 @@ export async function injectIndexDrift(context: LiveContext, request: InjectionR
           })();
           break;
         case 'fts-out-of-step':
-          requireTable(db, 'memory_fts', kind);
           for (const target of session.take(random, request.count)) {
             const { row } = target;
             db.prepare(`INSERT INTO memory_fts(memory_fts, rowid, title, trigger_phrases, file_path) VALUES ('delete', ?, ?, ?, ?)`)
@@ -72,9 +74,6 @@ export async function injectIndexDrift(context: LiveContext, request: InjectionR
           }
           break;
         case 'orphaned-vector': {
-          if (!index.vectorsLoaded || !tableExists(db, 'vec_memories')) {
-            throw new Error(`cannot inject orphaned-vector: ${index.vectorNote ?? 'the database has no vec_memories table'}`);
-          }
           const { top } = db.prepare('SELECT max(id) AS top FROM memory_index').get() as { top: number | null };
           const insert = db.prepare('INSERT INTO vec_memories(rowid, embedding) VALUES (?, ?)');
           const dimensions = vectorDimensions(db);
@@ -122,7 +121,23 @@ function vectorDimensions(db: Database): number {
   return match?.[1] !== undefined ? Number(match[1]) : SAMPLE_VECTOR_DIMENSIONS;
 }
 
-function requireTable(db: Database, name: string, kind: string): void {
-  if (!tableExists(db, name)) throw new Error(`cannot inject ${kind}: the database has no ${name} table`);
+/** The faults asked for can all be made here (see LiveClass.checkInjectable); reads only. */
+export async function checkIndexDriftInjectable(context: LiveContext, request: InjectionRequest): Promise<void> {
+  const index = openIndex(context, 'read');
+  try {
+    for (const kind of INDEX_DRIFT_FAULTS) if (request.kind === undefined || request.kind === kind) requireInjectable(index, kind);
+  } finally {
+    index.db.close();
+  }
+}
+
+/** Throws when the database lacks what a fault of this kind is made in. */
+function requireInjectable(index: IndexDatabase, kind: string): void {
+  if (kind === 'fts-out-of-step' && !tableExists(index.db, 'memory_fts')) {
+    throw new NotInjectableError(`cannot inject ${kind}: the database has no memory_fts table`);
+  }
+  if (kind === 'orphaned-vector' && (!index.vectorsLoaded || !tableExists(index.db, 'vec_memories'))) {
+    throw new NotInjectableError(`cannot inject ${kind}: ${index.vectorNote ?? 'the database has no vec_memories table'}`);
+  }
 }
 

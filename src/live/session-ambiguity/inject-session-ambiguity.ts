@@ -5,6 +5,7 @@ import { compareText } from '../compare.js';
 import { InjectionSession, setFileSession, type InjectionTarget } from '../fault-injection.js';
 import { openIndex } from '../index-database-session.js';
 import type { Finding, InjectionReport, InjectionRequest, LiveContext } from '../live-class.js';
+import { NotInjectableError } from '../not-injectable-error.js';
 
 /** The faults `inject session-ambiguity` makes, in this order. */
 export const SESSION_AMBIGUITY_FAULTS = ['misrouted-folder', 'wrong-session-id', 'ambiguous-session'] as const;
@@ -21,7 +22,9 @@ export async function injectSessionAmbiguity(context: LiveContext, request: Inje
   const injected: Finding[] = [];
   try {
     const session = new InjectionSession(context, db, request);
-    const folders = [...new Set(session.all().map((target) => target.row.specFolder))].sort(compareText);
+    const folders = specFoldersOf(session);
+    // Before the first fault: a kind that cannot be made must not stop the run halfway.
+    for (const kind of session.kinds(SESSION_AMBIGUITY_FAULTS)) requireInjectable(kind, folders);
     const touch = db.prepare('UPDATE memory_index SET updated_at = ? WHERE id = ?');
     for (const kind of session.kinds(SESSION_AMBIGUITY_FAULTS)) {
       const random = session.random(kind);
@@ -29,7 +32,6 @@ export async function injectSessionAmbiguity(context: LiveContext, request: Inje
         case 'misrouted-folder':
           for (const target of session.take(random, request.count)) {
             const others = folders.filter((folder) => folder !== target.row.specFolder);
-            if (others.length === 0) throw new Error('cannot inject misrouted-folder: the workspace has only one spec folder');
             db.prepare('UPDATE memory_index SET spec_folder = ?, updated_at = ? WHERE id = ?').run(random.pick(others), session.recentTimestamp(), target.row.id);
             injected.push({ kind: 'misrouted-folder', memoryId: target.row.id, path: target.relativePath });
           }
@@ -55,6 +57,27 @@ export async function injectSessionAmbiguity(context: LiveContext, request: Inje
     db.close();
   }
   return { failureClass: 'session-ambiguity', injected };
+}
+
+/** The faults asked for can all be made here (see LiveClass.checkInjectable); reads only. */
+export async function checkSessionAmbiguityInjectable(context: LiveContext, request: InjectionRequest): Promise<void> {
+  const { db } = openIndex(context, 'read', ['memory_index', 'mutation_ledger']);
+  try {
+    const session = new InjectionSession(context, db, { ...request, claimed: new Set(request.claimed) });
+    for (const kind of session.kinds(SESSION_AMBIGUITY_FAULTS)) requireInjectable(kind, specFoldersOf(session));
+  } finally {
+    db.close();
+  }
+}
+
+/** The spec folders of the memories faults can be made on, sorted. */
+function specFoldersOf(session: InjectionSession): string[] {
+  return [...new Set(session.all().map((target) => target.row.specFolder))].sort(compareText);
+}
+
+/** A row can be filed under another spec folder only when there is one. */
+function requireInjectable(kind: string, folders: readonly string[]): void {
+  if (kind === 'misrouted-folder' && folders.length === 1) throw new NotInjectableError('cannot inject misrouted-folder: the workspace has only one spec folder');
 }
 
 /**

@@ -14,7 +14,7 @@ import type { CheckReport, LiveClass, LiveContext } from '../live-class.js';
 import { repairTimestamp, repairUnderLock } from '../locked-repair.js';
 import { guarded } from '../step-errors.js';
 import { detectSessionAmbiguity, SESSION_AMBIGUITY_KINDS, type MisrouteFinding, type SessionAmbiguityResult } from './detect-session-ambiguity.js';
-import { injectSessionAmbiguity, SESSION_AMBIGUITY_FAULTS } from './inject-session-ambiguity.js';
+import { injectSessionAmbiguity, SESSION_AMBIGUITY_FAULTS, checkSessionAmbiguityInjectable } from './inject-session-ambiguity.js';
 import { measureSessionLookups, SESSION_INDEX_DDL, SESSION_INDEX_NAME, sessionLookupIndexed, type LookupLatency } from './session-lookup-latency.js';
 
 const CLASS = 'session-ambiguity';
@@ -84,6 +84,7 @@ export const sessionAmbiguityClass: LiveClass = {
     };
   },
 
+  checkInjectable: (context, request) => checkSessionAmbiguityInjectable(context, request),
   inject: (context, request) => injectSessionAmbiguity(context, request),
 };
 

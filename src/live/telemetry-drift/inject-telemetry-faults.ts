@@ -9,6 +9,7 @@ import { fieldCount, fieldSubject } from './schema-doc-drift.js';
 import { readTelemetryFiles, telemetryLabels, type TelemetryLabels } from './telemetry-files.js';
 import { FIELD_TYPES, parseTelemetrySchema, type FieldType, type TelemetrySchema } from './telemetry-schema.js';
 import { TELEMETRY_DRIFT } from './check-telemetry.js';
+import { NotInjectableError } from '../not-injectable-error.js';
 
 /** The faults `inject` makes, in the order it makes them. */
 export const TELEMETRY_FAULT_KINDS = ['doc-missing-event', 'doc-stale-event', 'field-type-mismatch', 'version-mismatch', 'unknown-event-in-samples'] as const;
@@ -33,19 +34,8 @@ const EXTRA_FIELDS: ReadonlyArray<readonly [string, FieldType]> = [
  * event already removed) make fewer faults than asked. Throws when the schema or anchors are unusable.
  */
 export async function injectTelemetryFaults(context: LiveContext, request: InjectionRequest): Promise<InjectionReport> {
-  if (request.kind !== undefined && !(TELEMETRY_FAULT_KINDS as readonly string[]).includes(request.kind)) {
-    throw new Error(`unknown ${TELEMETRY_DRIFT} fault kind: ${request.kind} (known: ${TELEMETRY_FAULT_KINDS.join(', ')})`);
-  }
-  const kinds = request.kind === undefined ? TELEMETRY_FAULT_KINDS : [request.kind as TelemetryFaultKind];
+  const { kinds, labels, files, schema, docs } = await injectionInputs(context, request);
   const random = seededRandom(request.seed);
-  const labels = telemetryLabels(context.paths);
-  const files = await readTelemetryFiles(context.paths);
-  if (files.schema === undefined) throw new Error(`cannot inject ${TELEMETRY_DRIFT} faults: ${labels.schema} not found`);
-  const parsed = parseTelemetrySchema(files.schema.toString('utf8'));
-  if (!parsed.ok) throw new Error(`cannot inject ${TELEMETRY_DRIFT} faults: ${labels.schema}: ${parsed.problems[0] ?? 'invalid'}`);
-  const schema = parsed.schema;
-
-  const docs = kinds.some((kind) => kind !== 'unknown-event-in-samples') ? editableDocs(files.docs, labels) : undefined;
   let events = files.events?.toString('utf8');
   const injected: Finding[] = [];
   for (const kind of kinds) {
@@ -64,6 +54,26 @@ export async function injectTelemetryFaults(context: LiveContext, request: Injec
   }
   if (events !== undefined && events !== files.events?.toString('utf8')) writeFileAtomically(context.paths.telemetryEvents, events);
   return { failureClass: TELEMETRY_DRIFT, injected };
+}
+
+/** The faults asked for can all be made here (see LiveClass.checkInjectable); reads only. */
+export async function checkTelemetryInjectable(context: LiveContext, request: InjectionRequest): Promise<void> {
+  await injectionInputs(context, request);
+}
+
+/** What the faults are made from, read and checked before the first is made; throws when one cannot be. */
+async function injectionInputs(context: LiveContext, request: InjectionRequest) {
+  if (request.kind !== undefined && !(TELEMETRY_FAULT_KINDS as readonly string[]).includes(request.kind)) {
+    throw new Error(`unknown ${TELEMETRY_DRIFT} fault kind: ${request.kind} (known: ${TELEMETRY_FAULT_KINDS.join(', ')})`);
+  }
+  const kinds = request.kind === undefined ? TELEMETRY_FAULT_KINDS : [request.kind as TelemetryFaultKind];
+  const labels = telemetryLabels(context.paths);
+  const files = await readTelemetryFiles(context.paths);
+  if (files.schema === undefined) throw new NotInjectableError(`cannot inject ${TELEMETRY_DRIFT} faults: ${labels.schema} not found`);
+  const parsed = parseTelemetrySchema(files.schema.toString('utf8'));
+  if (!parsed.ok) throw new NotInjectableError(`cannot inject ${TELEMETRY_DRIFT} faults: ${labels.schema}: ${parsed.problems[0] ?? 'invalid'}`);
+  const docs = kinds.some((kind) => kind !== 'unknown-event-in-samples') ? editableDocs(files.docs, labels) : undefined;
+  return { kinds, labels, files, schema: parsed.schema, docs };
 }
 
 /** The docs section as lines being edited (each may end in `\r`), and where it sits in the file. */
@@ -171,9 +181,9 @@ function appendUnknownEvents(
 }
 
 function editableDocs(bytes: Buffer | undefined, labels: TelemetryLabels): EditableDocs {
-  if (bytes === undefined) throw new Error(`cannot inject ${TELEMETRY_DRIFT} docs faults: ${labels.docs} not found`);
+  if (bytes === undefined) throw new NotInjectableError(`cannot inject ${TELEMETRY_DRIFT} docs faults: ${labels.docs} not found`);
   const lookup = locateDocsSection(bytes);
-  if (!lookup.found) throw new Error(`cannot inject ${TELEMETRY_DRIFT} docs faults: ${labels.docs}: ${lookup.problem}`);
+  if (!lookup.found) throw new NotInjectableError(`cannot inject ${TELEMETRY_DRIFT} docs faults: ${labels.docs}: ${lookup.problem}`);
   const { start, end, eol } = lookup.location;
   const originalText = bytes.subarray(start, end).toString('utf8');
   return { start, end, crlf: eol === '\r\n', originalText, lines: originalText.split('\n') };

@@ -1,6 +1,6 @@
 import type { LiveClass } from '../live-class.js';
 import { inspectTelemetry, TELEMETRY_DRIFT, telemetryCheckReport } from './check-telemetry.js';
-import { injectTelemetryFaults, TELEMETRY_FAULT_KINDS } from './inject-telemetry-faults.js';
+import { injectTelemetryFaults, TELEMETRY_FAULT_KINDS, checkTelemetryInjectable } from './inject-telemetry-faults.js';
 import { planTelemetryRepair } from './plan-telemetry-repair.js';
 import { telemetryActions } from './telemetry-actions.js';
 
@@ -17,5 +17,6 @@ export const telemetryDriftClass: LiveClass = {
     return planTelemetryRepair(analysis, labels);
   },
   actions: (context) => telemetryActions(context),
+  checkInjectable: (context, request) => checkTelemetryInjectable(context, request),
   inject: (context, request) => injectTelemetryFaults(context, request),
 };

@@ -1,3 +1,5 @@
+import Database from 'better-sqlite3';
+import * as sqliteVec from 'sqlite-vec';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -248,6 +250,38 @@ describe('opsheal check, heal and inject on a live workspace', () => {
     const result = opsheal(args(workspace.root));
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/^ERROR: \S/);
+    expect(hashFiles(workspace.root)).toEqual(before);
+  });
+
+  // Regression: `inject all` on a database without vec_memories made the file, row, FTS and ledger
+  // faults, then failed at orphaned-vector: exit 1, faults made and none reported.
+  it.each([
+    ['inject all, and vec_memories is gone', 'DROP TABLE vec_memories', ['all'], /^ERROR: cannot inject orphaned-vector: the database has no vec_memories table; nothing was injected/],
+    ['inject index-drift, and memory_fts is gone', 'DROP TABLE memory_fts', ['index-drift'], /^ERROR: cannot inject fts-out-of-step: the database has no memory_fts table; nothing was injected/],
+    ['inject all, and every memory is in one spec folder', "UPDATE memory_index SET spec_folder = 'one-folder'", ['all'], /^ERROR: cannot inject misrouted-folder: the workspace has only one spec folder; nothing was injected/],
+  ])('%s: exits 2 before making any fault, and changes nothing', (_name, sql, target, message) => {
+    const workspace = template.copy();
+    const db = new Database(workspace.paths.db);
+    sqliteVec.load(db);
+    if (sql.startsWith('DROP TABLE memory_fts')) db.exec(`DROP TRIGGER memory_fts_insert; DROP TRIGGER memory_fts_delete; DROP TRIGGER memory_fts_update`);
+    db.exec(sql);
+    db.close();
+    const before = hashFiles(workspace.root);
+    const result = opsheal(on(workspace, 'inject', ...target, '--count', '2'));
+    expect(result.status, result.stderr).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(message);
+    expect(hashFiles(workspace.root)).toEqual(before);
+  });
+
+  it('inject of a missing telemetry schema exits 2 before the index faults are made', () => {
+    const workspace = template.copy();
+    rmSync(workspace.paths.telemetrySchema);
+    const before = hashFiles(workspace.root);
+    const result = opsheal(on(workspace, 'inject', 'all'));
+    expect(result.status, result.stderr).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^ERROR: cannot inject telemetry-drift faults: .+ not found; nothing was injected/);
     expect(hashFiles(workspace.root)).toEqual(before);
   });
 });
