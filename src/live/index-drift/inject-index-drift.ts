@@ -26,7 +26,7 @@ export async function injectIndexDrift(context: LiveContext, request: InjectionR
   try {
     const session = new InjectionSession(context, db, request);
     // Before the first fault: a kind that cannot be made must not stop the run halfway.
-    for (const kind of session.kinds(INDEX_DRIFT_FAULTS)) requireInjectable(index, kind);
+    requireInjectable(index, request);
     const deleteVector = index.vectorsLoaded && tableExists(db, 'vec_memories') ? db.prepare('DELETE FROM vec_memories WHERE rowid = ?') : undefined;
     for (const kind of session.kinds(INDEX_DRIFT_FAULTS)) {
       const random = session.random(kind);
@@ -125,19 +125,20 @@ function vectorDimensions(db: Database): number {
 export async function checkIndexDriftInjectable(context: LiveContext, request: InjectionRequest): Promise<void> {
   const index = openIndex(context, 'read');
   try {
-    for (const kind of INDEX_DRIFT_FAULTS) if (request.kind === undefined || request.kind === kind) requireInjectable(index, kind);
+    requireInjectable(index, request);
   } finally {
     index.db.close();
   }
 }
 
-/** Throws when the database lacks what a fault of this kind is made in. */
-function requireInjectable(index: IndexDatabase, kind: string): void {
-  if (kind === 'fts-out-of-step' && !tableExists(index.db, 'memory_fts')) {
-    throw new NotInjectableError(`cannot inject ${kind}: the database has no memory_fts table`);
+/** Throws when the database lacks what a fault asked for is made in (the FTS table, the vector table). */
+function requireInjectable(index: IndexDatabase, request: InjectionRequest): void {
+  const asked = (kind: (typeof INDEX_DRIFT_FAULTS)[number]): boolean => request.kind === undefined || request.kind === kind;
+  if (asked('fts-out-of-step') && !tableExists(index.db, 'memory_fts')) {
+    throw new NotInjectableError('cannot inject fts-out-of-step: the database has no memory_fts table');
   }
-  if (kind === 'orphaned-vector' && (!index.vectorsLoaded || !tableExists(index.db, 'vec_memories'))) {
-    throw new NotInjectableError(`cannot inject ${kind}: ${index.vectorNote ?? 'the database has no vec_memories table'}`);
+  if (asked('orphaned-vector') && (!index.vectorsLoaded || !tableExists(index.db, 'vec_memories'))) {
+    throw new NotInjectableError(`cannot inject orphaned-vector: ${index.vectorNote ?? 'the database has no vec_memories table'}`);
   }
 }
 

@@ -24,7 +24,7 @@ export async function injectSessionAmbiguity(context: LiveContext, request: Inje
     const session = new InjectionSession(context, db, request);
     const folders = specFoldersOf(session);
     // Before the first fault: a kind that cannot be made must not stop the run halfway.
-    for (const kind of session.kinds(SESSION_AMBIGUITY_FAULTS)) requireInjectable(kind, folders);
+    requireInjectable(session, folders);
     const touch = db.prepare('UPDATE memory_index SET updated_at = ? WHERE id = ?');
     for (const kind of session.kinds(SESSION_AMBIGUITY_FAULTS)) {
       const random = session.random(kind);
@@ -63,8 +63,9 @@ export async function injectSessionAmbiguity(context: LiveContext, request: Inje
 export async function checkSessionAmbiguityInjectable(context: LiveContext, request: InjectionRequest): Promise<void> {
   const { db } = openIndex(context, 'read', ['memory_index', 'mutation_ledger']);
   try {
-    const session = new InjectionSession(context, db, { ...request, claimed: new Set(request.claimed) });
-    for (const kind of session.kinds(SESSION_AMBIGUITY_FAULTS)) requireInjectable(kind, specFoldersOf(session));
+    // Reads the same targets the injector will (it claims none until it takes them).
+    const session = new InjectionSession(context, db, request);
+    requireInjectable(session, specFoldersOf(session));
   } finally {
     db.close();
   }
@@ -75,9 +76,11 @@ function specFoldersOf(session: InjectionSession): string[] {
   return [...new Set(session.all().map((target) => target.row.specFolder))].sort(compareText);
 }
 
-/** A row can be filed under another spec folder only when there is one. */
-function requireInjectable(kind: string, folders: readonly string[]): void {
-  if (kind === 'misrouted-folder' && folders.length === 1) throw new NotInjectableError('cannot inject misrouted-folder: the workspace has only one spec folder');
+/** Throws when a fault asked for cannot be made: a row can be filed under another spec folder only when there is one. */
+function requireInjectable(session: InjectionSession, folders: readonly string[]): void {
+  if (session.kinds(SESSION_AMBIGUITY_FAULTS).includes('misrouted-folder') && folders.length === 1) {
+    throw new NotInjectableError('cannot inject misrouted-folder: the workspace has only one spec folder');
+  }
 }
 
 /**

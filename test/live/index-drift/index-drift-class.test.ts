@@ -18,6 +18,7 @@ import {
   expectRepairEntries,
   expectRepairInvariants,
   fileHash,
+  hashFiles,
   identities,
   indexRows,
   ledgerRows,
@@ -332,5 +333,19 @@ describe('index-drift live class', () => {
     const ledger = await ledgerMismatchClass.check(workspace.context());
     expect(ledger.counts).toEqual({ 'unrecorded-state': 0, 'unrecorded-deletion': 300, 'unguarded-ledger': 0 });
     expect(vectorIds(db)).toEqual([]);
+  });
+
+  it('inject refuses, before any fault, a kind the database cannot take, and changes nothing', async () => {
+    const workspace = template.copy();
+    withDatabase(workspace.paths.db, (db) => db.exec('DROP TABLE vec_memories'));
+    const before = hashFiles(workspace.root);
+    // Every kind asked for: the file, row and FTS faults come first in the order, and none is made.
+    await expect(indexDriftClass.inject(workspace.context(), { count: 2, seed: 3 })).rejects.toThrow(
+      'cannot inject orphaned-vector: the database has no vec_memories table',
+    );
+    await expect(indexDriftClass.checkInjectable?.(workspace.context(), { count: 2, seed: 3 })).rejects.toThrow('cannot inject orphaned-vector');
+    expect(hashFiles(workspace.root)).toEqual(before);
+    // The kinds it can make are still made.
+    await expect(indexDriftClass.checkInjectable?.(workspace.context(), { kind: 'deleted-row', count: 1, seed: 3 })).resolves.toBeUndefined();
   });
 });
