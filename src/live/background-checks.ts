@@ -101,7 +101,7 @@ export function afterCheck<T>(check: () => unknown, work: () => T): T {
 
 function startOnHelper(context: LiveContext, checks: Pick<DatabaseCheckTask, 'soundLabel' | 'integrity' | 'writable'>): TaskJob | undefined {
   const pool = processPool();
-  if (pool === undefined || !pool.worthChecking(context.paths.db)) return undefined;
+  if (pool === undefined || !pool.worthAHelper(context.paths.db)) return undefined;
   return pool.startTask({ kind: 'database-checks', path: context.paths.db, busyTimeoutMs: BUSY_TIMEOUT_MS, ...checks });
 }
 

@@ -28,7 +28,7 @@ export async function beginRepairBackup(context: LiveContext, db: Database): Pro
   const { db: dbPath, backupsDir } = context.paths;
   const stamp = formatTimestamp(context.now());
   const pool = processPool();
-  if (pool === undefined || !pool.worthChecking(dbPath) || !inWalMode(db)) {
+  if (pool === undefined || !pool.worthAHelper(dbPath) || !inWalMode(db)) {
     const taken = await backupDatabase(dbPath, backupsDir, stamp);
     return { finish: async () => taken, abandon: () => undefined };
   }

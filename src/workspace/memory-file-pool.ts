@@ -121,8 +121,8 @@ export class MemoryFilePool {
     return workerUrl === undefined ? undefined : new MemoryFilePool(workerUrl, threads, forced);
   }
 
-  /** Whether SQLite's checks of this database are worth a helper (a large one; any, when forced). */
-  worthChecking(databasePath: string): boolean {
+  /** Whether whole-database work on this database (SQLite's checks, a backup's copy) is worth a helper: a large one; any, when forced. */
+  worthAHelper(databasePath: string): boolean {
     return this.forced || largeIndexDatabase(databasePath);
   }
 

@@ -18,11 +18,12 @@ const pool = vi.hoisted(() => ({
   behaviour: 'copies' as HelperBehaviour,
   worthIt: true,
   tasks: [] as HelperTask[],
+  copiesMade: 0,
 }));
 
 vi.mock('../../src/workspace/memory-file-pool.js', () => ({
   processPool: () => ({
-    worthChecking: () => pool.worthIt,
+    worthAHelper: () => pool.worthIt,
     startTask: (task: HelperTask) => {
       pool.tasks.push(task);
       return {
@@ -33,6 +34,7 @@ vi.mock('../../src/workspace/memory-file-pool.js', () => ({
           const source = new Database(task.path, { readonly: true });
           writeFileSync(task.target, source.serialize());
           source.close();
+          pool.copiesMade += 1;
           return { ok: true };
         },
       };
@@ -48,6 +50,7 @@ afterEach(() => {
   pool.behaviour = 'copies';
   pool.worthIt = true;
   pool.tasks.length = 0;
+  pool.copiesMade = 0;
 });
 
 const FIRST_ROW = 'SELECT updated_at FROM memory_index ORDER BY id LIMIT 1';
@@ -104,12 +107,15 @@ describe('beginRepairBackup', () => {
     },
   );
 
-  it('a repair that does not go ahead leaves nothing of the copy behind', async () => {
+  it('a repair that does not go ahead waits for the helper\'s copy, then leaves nothing of it behind', async () => {
     const workspace = template.copy({ backup: true });
     const { db } = repairTransaction(workspace);
     const backup = await beginRepairBackup(workspace.context(), db);
     applyWrite(db);
     backup.abandon();
+    // The helper's copy was waited for (here: made) before the folder was cleared, so a copy still
+    // being written cannot land after the removal.
+    expect(pool.copiesMade).toBe(1);
     db.exec('ROLLBACK');
     db.close();
     expect(backupsFolder(workspace)).toEqual([]);
