@@ -25,6 +25,8 @@ interface Watcher {
   readonly db: Database;
   readonly fileIdentity: string;
   readonly values: Map<string, { readonly version: number; readonly value: unknown }>;
+  /** Values of earlier versions, by key, each kept only until that key is read again (see cachedIndexRead). */
+  readonly earlier: Map<string, unknown>;
   idleTimer?: NodeJS.Timeout;
 }
 
@@ -34,16 +36,29 @@ const openWatchers = new Set<Watcher>();
 let exitHookInstalled = false;
 let watchersOpened = 0;
 
-/** `read()`'s value, or the one kept from an earlier call with the same key while the database is unchanged. */
-export function cachedIndexRead<T>(context: LiveContext, key: string, read: () => T): T {
+/**
+ * `read()`'s value, or the one kept from an earlier call with the same key while the database is
+ * unchanged. Once it has changed, `read` is given the value that key had before (or `undefined`):
+ * a reader may hand out its objects again for what is still the same (readIndexRowSummaries does),
+ * rather than leave a whole earlier copy as garbage. Only its elements are passed on, in an array of
+ * its own: what is kept by the earlier array's identity (remembered-detection.ts) goes with it.
+ */
+export function cachedIndexRead<T>(context: LiveContext, key: string, read: (earlier: T | undefined) => T): T {
   const watcher = watcherFor(context);
   const before = watcher === undefined ? undefined : dataVersion(watcher);
-  if (watcher === undefined || before === undefined) return read();
+  if (watcher === undefined || before === undefined) return read(undefined);
   const kept = watcher.values.get(key);
   if (kept !== undefined && kept.version === before) return kept.value as T;
-  // Whatever was kept from an earlier version will never be handed out again: let it go now.
-  for (const [staleKey, stale] of watcher.values) if (stale.version !== before) watcher.values.delete(staleKey);
-  const value = read();
+  // Whatever was kept from an earlier version will never be handed out again: it stays only as
+  // what the next read of its key may reuse.
+  for (const [staleKey, stale] of watcher.values) {
+    if (stale.version === before) continue;
+    watcher.values.delete(staleKey);
+    watcher.earlier.set(staleKey, Array.isArray(stale.value) ? stale.value.slice() : stale.value);
+  }
+  const earlier = watcher.earlier.get(key) as T | undefined;
+  watcher.earlier.delete(key);
+  const value = read(earlier);
   if (dataVersion(watcher) === before) watcher.values.set(key, { version: before, value });
   else watcher.values.delete(key);
   return value;
@@ -73,7 +88,7 @@ function watcherFor(context: LiveContext): Watcher | undefined {
   }
   if (watcher === undefined) {
     try {
-      watcher = { serial: ++watchersOpened, path, db: openWatcher(path), fileIdentity: identity, values: new Map() };
+      watcher = { serial: ++watchersOpened, path, db: openWatcher(path), fileIdentity: identity, values: new Map(), earlier: new Map() };
     } catch {
       return undefined;
     }
@@ -118,6 +133,7 @@ function dataVersion(watcher: Watcher): number | undefined {
 function close(watcher: Watcher): void {
   if (watcher.idleTimer !== undefined) clearTimeout(watcher.idleTimer);
   watcher.values.clear();
+  watcher.earlier.clear();
   openWatchers.delete(watcher);
   try {
     if (watcher.db.open) watcher.db.close();

@@ -98,21 +98,39 @@ export function readIndexRows(db: Db, options: { readonly mostRecent?: number } 
 /**
  * Every memory_index row's summary (id, path, anchor, session, hash, embedding status), by id: what
  * index-drift and ledger-mismatch judge rows by, read without the columns they do not look at.
+ *
+ * `earlier`: summaries read before (by id), whose objects are handed out again for the rows that
+ * still hold exactly those values. Every row is read and compared all the same; what is saved is
+ * memory. A heal reads the 100,000 rows again after each commit, and the objects of each such read
+ * live long enough to be moved into the old generation, where a read that copies them all again
+ * leaves its whole predecessor as garbage that no collection reclaims before the run ends.
  */
-export function readIndexRowSummaries(db: Db): IndexRowSummary[] {
+export function readIndexRowSummaries(db: Db, earlier: readonly IndexRowSummary[] = []): IndexRowSummary[] {
   requireColumns(db, 'memory_index', INDEX_ROW_COLUMNS);
   const rows: IndexRowSummary[] = [];
+  const sameAsBefore = earlierById(earlier);
   try {
     const statement = db.prepare('SELECT id, file_path, anchor_id, session_id, content_hash, embedding_status FROM memory_index ORDER BY id').raw(true);
     for (const row of statement.iterate() as IterableIterator<unknown[]>) {
-      rows.push({
-        id: Number(row[0]),
-        filePath: text(row[1]) ?? '',
-        anchorId: text(row[2]),
-        sessionId: text(row[3]),
-        contentHash: text(row[4]),
-        embeddingStatus: embeddingStatus(row[5]),
-      });
+      const id = Number(row[0]);
+      const filePath = text(row[1]) ?? '';
+      const anchorId = text(row[2]);
+      const sessionId = text(row[3]);
+      const contentHash = text(row[4]);
+      const status = text(row[5]);
+      const before = sameAsBefore(id);
+      if (
+        before !== undefined &&
+        before.filePath === filePath &&
+        before.anchorId === anchorId &&
+        before.sessionId === sessionId &&
+        before.contentHash === contentHash &&
+        before.embeddingStatus === status
+      ) {
+        rows.push(before);
+      } else {
+        rows.push({ id, filePath, anchorId, sessionId, contentHash, embeddingStatus: embeddingStatus(status) });
+      }
     }
   } catch (error) {
     throw toDatabaseUnusableError(error);
@@ -120,19 +138,54 @@ export function readIndexRowSummaries(db: Db): IndexRowSummary[] {
   return rows;
 }
 
-/** Every mutation_ledger entry's links (id, type, new hash, linked memory ids), by id. */
-export function readLedgerLinks(db: Db): LedgerLink[] {
+/**
+ * Every mutation_ledger entry's links (id, type, new hash, linked memory ids), by id. `earlier`:
+ * links read before, handed out again for the entries that still hold exactly those values, as
+ * readIndexRowSummaries does with rows.
+ */
+export function readLedgerLinks(db: Db, earlier: readonly LedgerLink[] = []): LedgerLink[] {
   requireColumns(db, 'mutation_ledger', LEDGER_COLUMNS);
   const links: LedgerLink[] = [];
+  const sameAsBefore = earlierById(earlier);
   try {
     const statement = db.prepare('SELECT id, mutation_type, new_hash, linked_memory_ids FROM mutation_ledger ORDER BY id').raw(true);
     for (const row of statement.iterate() as IterableIterator<unknown[]>) {
-      links.push({ id: Number(row[0]), mutationType: mutationType(row[1]), newHash: text(row[2]) ?? '', linkedMemoryIds: parseLinkedIds(text(row[3])) });
+      const id = Number(row[0]);
+      const type = text(row[1]) ?? '';
+      const newHash = text(row[2]) ?? '';
+      const linked = text(row[3]);
+      const before = sameAsBefore(id);
+      if (before !== undefined && before.mutationType === type && before.newHash === newHash && linksSameIds(linked, before.linkedMemoryIds)) {
+        links.push(before);
+      } else {
+        links.push({ id, mutationType: mutationType(type), newHash, linkedMemoryIds: parseLinkedIds(linked) });
+      }
     }
   } catch (error) {
     throw toDatabaseUnusableError(error);
   }
   return links;
+}
+
+/**
+ * A look-up of earlier values by id, for ids asked in ascending order (a read `ORDER BY id`): one
+ * walk through `earlier`, itself by id, with no map built.
+ */
+function earlierById<T extends { readonly id: number }>(earlier: readonly T[]): (id: number) => T | undefined {
+  let at = 0;
+  return (id) => {
+    while (at < earlier.length && (earlier[at] as T).id < id) at += 1;
+    const candidate = earlier[at];
+    return candidate !== undefined && candidate.id === id ? candidate : undefined;
+  };
+}
+
+/** Whether a `linked_memory_ids` value names exactly these ids, in this order (as parseLinkedIds reads it). */
+function linksSameIds(value: string | null, ids: readonly number[]): boolean {
+  const single = value === null ? undefined : singleLinkedId(value);
+  if (single !== undefined) return ids.length === 1 && ids[0] === single;
+  const parsed = parseLinkedIds(value);
+  return parsed.length === ids.length && parsed.every((id, index) => id === ids[index]);
 }
 
 /** Every mutation_ledger entry, by id. */
@@ -255,13 +308,11 @@ const COMMON_VALUES = new Map<string, string>(
   ['pending', 'success', 'failed', 'retry', 'partial', 'create', 'update', 'delete', 'merge', 'archive', 'restore', 'reindex'].map((value) => [value, value]),
 );
 
-function embeddingStatus(value: unknown): string | null {
-  const status = text(value);
+function embeddingStatus(status: string | null): string | null {
   return status === null ? null : (COMMON_VALUES.get(status) ?? status);
 }
 
-function mutationType(value: unknown): string {
-  const type = text(value) ?? '';
+function mutationType(type: string): string {
   return COMMON_VALUES.get(type) ?? type;
 }
 

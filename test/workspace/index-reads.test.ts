@@ -5,11 +5,15 @@ import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DatabaseUnusableError, openIndexDatabase } from '../../src/workspace/index-database.js';
 import {
+  INDEX_ROW_COLUMNS,
+  LEDGER_COLUMNS,
   ledgerTriggers,
   parseLinkedIds,
   readFtsIndexedIds,
   readIndexRows,
+  readIndexRowSummaries,
   readLedgerEntries,
+  readLedgerLinks,
   readVectorIds,
   requireColumns,
   requireTables,
@@ -240,6 +244,112 @@ describe('parseLinkedIds', () => {
         expect(parseLinkedIds(value)).toEqual(asJson(value));
       }),
       { numRuns: 2000 },
+    );
+  });
+});
+
+describe('reading again with the objects of an earlier read', () => {
+  /** A bare database with opsheal's columns of memory_index and mutation_ledger, no triggers. */
+  function bareDatabase(): Database.Database {
+    const db = new Database(':memory:');
+    db.exec(`CREATE TABLE memory_index (${INDEX_ROW_COLUMNS.map((column) => (column === 'id' ? 'id INTEGER PRIMARY KEY' : column)).join(', ')})`);
+    db.exec(`CREATE TABLE mutation_ledger (${LEDGER_COLUMNS.map((column) => (column === 'id' ? 'id INTEGER PRIMARY KEY' : column)).join(', ')})`);
+    return db;
+  }
+
+  type RowValues = { filePath: string; anchorId: string | null; sessionId: string | null; contentHash: string | null; embeddingStatus: string | null };
+  const UPDATED_COLUMNS = [
+    { column: 'file_path', field: 'filePath' },
+    { column: 'anchor_id', field: 'anchorId' },
+    { column: 'session_id', field: 'sessionId' },
+    { column: 'content_hash', field: 'contentHash' },
+    { column: 'embedding_status', field: 'embeddingStatus' },
+  ] as const;
+  const hash = fc.constantFrom('aa', 'bb', 'cc', null);
+  const status = fc.constantFrom('pending', 'success', 'failed', null);
+  const rowValues = fc.record({ filePath: fc.constantFrom('a.md', 'b.md', '/abs/c.md'), anchorId: fc.constantFrom('x', null), sessionId: fc.constantFrom('s1', 's2', null), contentHash: hash, embeddingStatus: status });
+  const rowEdit = fc.oneof(
+    // One column at a time, so that a change to any single one is tried.
+    fc.record({ op: fc.constant('update' as const), at: fc.nat(), column: fc.constantFrom(...UPDATED_COLUMNS), values: rowValues }),
+    fc.record({ op: fc.constant('delete' as const), at: fc.nat() }),
+    fc.record({ op: fc.constant('insert' as const), values: rowValues }),
+  );
+
+  function insertRow(db: Database.Database, values: RowValues): void {
+    db.prepare('INSERT INTO memory_index (spec_folder, file_path, anchor_id, session_id, content_hash, embedding_status) VALUES (?, ?, ?, ?, ?, ?)').run(
+      'f',
+      values.filePath,
+      values.anchorId,
+      values.sessionId,
+      values.contentHash,
+      values.embeddingStatus,
+    );
+  }
+
+  it('gives what a fresh read gives, reusing exactly the rows whose values did not change', () => {
+    fc.assert(
+      fc.property(fc.array(rowValues, { maxLength: 12 }), fc.array(rowEdit, { maxLength: 12 }), (initial, edits) => {
+        const db = bareDatabase();
+        try {
+          for (const values of initial) insertRow(db, values);
+          const earlier = readIndexRowSummaries(db);
+          for (const edit of edits) {
+            const ids = db.prepare('SELECT id FROM memory_index ORDER BY id').pluck().all() as number[];
+            if (edit.op === 'insert') insertRow(db, edit.values);
+            else if (ids.length > 0) {
+              const id = ids[edit.at % ids.length];
+              if (edit.op === 'delete') db.prepare('DELETE FROM memory_index WHERE id = ?').run(id);
+              else {
+                const { column, field } = edit.column;
+                db.prepare(`UPDATE memory_index SET ${column} = ? WHERE id = ?`).run(edit.values[field], id);
+              }
+            }
+          }
+          const again = readIndexRowSummaries(db, earlier);
+          expect(again).toEqual(readIndexRowSummaries(db));
+          for (const row of again) {
+            const before = earlier.find((candidate) => candidate.id === row.id);
+            expect(row === before).toBe(before !== undefined && JSON.stringify(before) === JSON.stringify(row));
+          }
+        } finally {
+          db.close();
+        }
+      }),
+    );
+  });
+
+  it('gives the ledger links a fresh read gives, reusing the entries that still hold the same values', () => {
+    const LEDGER_UPDATED_COLUMNS = [
+      { column: 'mutation_type', field: 'type' },
+      { column: 'new_hash', field: 'newHash' },
+      { column: 'linked_memory_ids', field: 'linked' },
+    ] as const;
+    const linked = fc.constantFrom('[1]', '[2]', '[1,2]', '[ 1 ]', '["1"]', '[]', 'not json', null);
+    const entry = fc.record({ type: fc.constantFrom('create', 'update', 'delete'), newHash: hash, linked });
+    fc.assert(
+      fc.property(fc.array(entry, { maxLength: 10 }), fc.array(fc.tuple(fc.nat(), fc.constantFrom(...LEDGER_UPDATED_COLUMNS), entry), { maxLength: 10 }), fc.array(entry, { maxLength: 4 }), (initial, changes, appended) => {
+        const db = bareDatabase();
+        const append = (values: { type: string; newHash: string | null; linked: string | null }): void => {
+          db.prepare("INSERT INTO mutation_ledger (mutation_type, reason, new_hash, linked_memory_ids, actor) VALUES (?, '', ?, ?, 'test')").run(values.type, values.newHash, values.linked);
+        };
+        try {
+          for (const values of initial) append(values);
+          const earlier = readLedgerLinks(db);
+          for (const [at, { column, field }, values] of changes) {
+            if (initial.length === 0) break;
+            db.prepare(`UPDATE mutation_ledger SET ${column} = ? WHERE id = ?`).run(values[field], (at % initial.length) + 1);
+          }
+          for (const values of appended) append(values);
+          const again = readLedgerLinks(db, earlier);
+          expect(again).toEqual(readLedgerLinks(db));
+          for (const link of again) {
+            const before = earlier.find((candidate) => candidate.id === link.id);
+            expect(link === before).toBe(before !== undefined && JSON.stringify(before) === JSON.stringify(link));
+          }
+        } finally {
+          db.close();
+        }
+      }),
     );
   });
 });

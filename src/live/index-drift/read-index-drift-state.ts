@@ -1,4 +1,5 @@
 import { readFtsIndexedIds, readIndexRowSummaries, readVectorIds } from '../../workspace/index-reads.js';
+import type { IndexRowSummary } from '../../workspace/index-row.js';
 import type { IndexDatabase } from '../index-database-session.js';
 import { cachedIndexRead } from '../index-read-cache.js';
 import type { LiveContext } from '../live-class.js';
@@ -40,7 +41,7 @@ export function readIndexSide(
   index: IndexDatabase,
 ): Pick<IndexDriftState, 'rows' | 'ftsIndexedIds' | 'vectorIds'> & { readonly notes: readonly string[] } {
   const notes: string[] = [];
-  const rows = cachedIndexRead(context, 'row-summaries', () => readIndexRowSummaries(index.db));
+  const rows = cachedIndexRead<IndexRowSummary[]>(context, 'row-summaries', (earlier) => readIndexRowSummaries(index.db, earlier));
   let ftsIndexedIds: readonly number[] | undefined;
   try {
     ftsIndexedIds = cachedIndexRead(context, 'fts-ids', () => readFtsIndexedIds(index.db));

@@ -2,6 +2,8 @@ import type { Database } from 'better-sqlite3';
 import { failureClassStep } from '../../catalog/failure-classes.js';
 import { retryableFailure, succeeded, type StepOutcome } from '../../core/step-outcome.js';
 import { ledgerTriggers, readIndexRowSummaries, readLedgerLinks } from '../../workspace/index-reads.js';
+import type { IndexRowSummary } from '../../workspace/index-row.js';
+import type { LedgerLink } from '../../workspace/ledger-entry.js';
 import { appendLedgerEntries } from '../../workspace/ledger-append.js';
 import { LEDGER_DELETE_TRIGGER_DDL, LEDGER_UPDATE_TRIGGER_DDL } from '../../workspace/server-schema.js';
 import { escalationItems } from '../escalation-items.js';
@@ -79,8 +81,8 @@ export const ledgerMismatchClass: LiveClass = {
 /** The rows and the ledger, kept across the run's steps while the database is unchanged (index-read-cache.ts). */
 function readLedgerState(context: LiveContext, db: Database): LedgerState {
   return {
-    rows: cachedIndexRead(context, 'row-summaries', () => readIndexRowSummaries(db)),
-    entries: cachedIndexRead(context, 'ledger-links', () => readLedgerLinks(db)),
+    rows: cachedIndexRead<IndexRowSummary[]>(context, 'row-summaries', (earlier) => readIndexRowSummaries(db, earlier)),
+    entries: cachedIndexRead<LedgerLink[]>(context, 'ledger-links', (earlier) => readLedgerLinks(db, earlier)),
     triggers: ledgerTriggers(db),
   };
 }
