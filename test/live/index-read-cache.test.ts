@@ -1,19 +1,11 @@
-import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { readIndexSide } from '../../src/live/index-drift/read-index-drift-state.js';
+import { withIndexDatabase } from '../../src/live/index-database-session.js';
 import { cachedIndexRead } from '../../src/live/index-read-cache.js';
-import { useWorkspaceTemplate } from './live-workspace.js';
+import { readLedgerState } from '../../src/live/ledger-mismatch/ledger-mismatch-class.js';
+import { otherWriterCommits, useWorkspaceTemplate, withDatabase } from './live-workspace.js';
 
 const template = useWorkspaceTemplate({ memories: 20, seed: 8 });
-
-/** Another writer (the memory server) committing a change of its own. */
-function otherWriterCommits(dbPath: string): void {
-  const db = new Database(dbPath);
-  try {
-    db.prepare('UPDATE memory_index SET updated_at = ? WHERE id = (SELECT max(id) FROM memory_index)').run('2026-03-01T00:00:00.000Z');
-  } finally {
-    db.close();
-  }
-}
 
 describe('cachedIndexRead', () => {
   it('hands out the kept value while nothing commits, and reads again once anyone has', () => {
@@ -54,5 +46,31 @@ describe('cachedIndexRead', () => {
     otherWriterCommits(workspace.paths.db);
     cachedIndexRead(context, 'rows', read);
     (seen[2] as readonly object[]).forEach((element, index) => expect(element).toBe(second[index]));
+  });
+});
+
+describe('the classes\' whole-table reads after a commit', () => {
+  it('hand out the objects read before for the rows and ledger entries that did not change', async () => {
+    const workspace = template.copy();
+    const context = workspace.context();
+    const read = async () =>
+      withIndexDatabase(context, 'read', (index) => ({ rows: readIndexSide(context, index).rows, ledger: readLedgerState(context, index.db) }));
+    const before = await read();
+    otherWriterCommits(workspace.paths.db);
+    const changedId = withDatabase(workspace.paths.db, (db) => {
+      const id = Number(db.prepare('SELECT min(id) FROM memory_index').pluck().get());
+      db.prepare("UPDATE memory_index SET content_hash = 'changed' WHERE id = ?").run(id);
+      return id;
+    });
+    const after = await read();
+    // index-drift's read, and ledger-mismatch's read of the same rows, are one read.
+    expect(after.ledger.rows).toBe(after.rows);
+    expect(after.rows).not.toBe(before.rows);
+    after.rows.forEach((row, index) => {
+      if (row.id === changedId) expect(row).not.toBe(before.rows[index]);
+      else expect(row).toBe(before.rows[index]);
+    });
+    expect(after.ledger.entries).not.toBe(before.ledger.entries);
+    after.ledger.entries.forEach((entry, index) => expect(entry).toBe(before.ledger.entries[index]));
   });
 });

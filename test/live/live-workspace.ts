@@ -191,6 +191,11 @@ export function withDatabase<T>(dbPath: string, work: (db: Database.Database) =>
   }
 }
 
+/** Another writer (the memory server) committing a change of its own: the newest row's updated_at. */
+export function otherWriterCommits(dbPath: string): void {
+  withDatabase(dbPath, (db) => db.prepare('UPDATE memory_index SET updated_at = ? WHERE id = (SELECT max(id) FROM memory_index)').run('2026-03-01T00:00:00.000Z'));
+}
+
 /** Every row of a table, every column, by `order`. */
 export function tableRows(dbPath: string, table: string, order = 'rowid'): Row[] {
   return withDatabase(dbPath, (db) => db.prepare(`SELECT * FROM ${table} ORDER BY ${order}`).all() as Row[], { readonly: true });

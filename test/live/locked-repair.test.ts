@@ -7,7 +7,7 @@ import { databaseVersion } from '../../src/live/index-read-cache.js';
 import { knownSound, markSound } from '../../src/live/known-sound.js';
 import { repairUnderLock } from '../../src/live/locked-repair.js';
 import type { LiveContext } from '../../src/live/live-class.js';
-import { useWorkspaceTemplate } from './live-workspace.js';
+import { otherWriterCommits, useWorkspaceTemplate } from './live-workspace.js';
 
 const template = useWorkspaceTemplate({ memories: 40, seed: 5 });
 
@@ -17,16 +17,6 @@ function touchOneRow(context: LiveContext, stamp: string): Promise<unknown> {
     plan: () => [stamp],
     apply: (db, [value]) => ({ touched: db.prepare('UPDATE memory_index SET updated_at = ? WHERE id = (SELECT min(id) FROM memory_index)').run(value).changes }),
   });
-}
-
-/** Another writer (the memory server) committing a change of its own. */
-function otherWriterCommits(dbPath: string): void {
-  const db = new Database(dbPath);
-  try {
-    db.prepare('UPDATE memory_index SET updated_at = ? WHERE id = (SELECT max(id) FROM memory_index)').run('2026-03-01T00:00:00.000Z');
-  } finally {
-    db.close();
-  }
 }
 
 function backups(context: LiveContext): string[] {

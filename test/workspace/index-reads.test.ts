@@ -265,6 +265,15 @@ describe('reading again with the objects of an earlier read', () => {
     { column: 'content_hash', field: 'contentHash' },
     { column: 'embedding_status', field: 'embeddingStatus' },
   ] as const;
+  /** A read given `earlier` gives what a fresh read gives, and reuses an earlier object exactly where its values are unchanged. */
+  function expectReusedWhereUnchanged<T extends { readonly id: number }>(earlier: readonly T[], again: readonly T[], fresh: readonly T[]): void {
+    expect(again).toEqual(fresh);
+    for (const value of again) {
+      const before = earlier.find((candidate) => candidate.id === value.id);
+      expect(value === before).toBe(before !== undefined && JSON.stringify(before) === JSON.stringify(value));
+    }
+  }
+
   const hash = fc.constantFrom('aa', 'bb', 'cc', null);
   const status = fc.constantFrom('pending', 'success', 'failed', null);
   const rowValues = fc.record({ filePath: fc.constantFrom('a.md', 'b.md', '/abs/c.md'), anchorId: fc.constantFrom('x', null), sessionId: fc.constantFrom('s1', 's2', null), contentHash: hash, embeddingStatus: status });
@@ -305,12 +314,7 @@ describe('reading again with the objects of an earlier read', () => {
               }
             }
           }
-          const again = readIndexRowSummaries(db, earlier);
-          expect(again).toEqual(readIndexRowSummaries(db));
-          for (const row of again) {
-            const before = earlier.find((candidate) => candidate.id === row.id);
-            expect(row === before).toBe(before !== undefined && JSON.stringify(before) === JSON.stringify(row));
-          }
+          expectReusedWhereUnchanged(earlier, readIndexRowSummaries(db, earlier), readIndexRowSummaries(db));
         } finally {
           db.close();
         }
@@ -340,12 +344,7 @@ describe('reading again with the objects of an earlier read', () => {
             db.prepare(`UPDATE mutation_ledger SET ${column} = ? WHERE id = ?`).run(values[field], (at % initial.length) + 1);
           }
           for (const values of appended) append(values);
-          const again = readLedgerLinks(db, earlier);
-          expect(again).toEqual(readLedgerLinks(db));
-          for (const link of again) {
-            const before = earlier.find((candidate) => candidate.id === link.id);
-            expect(link === before).toBe(before !== undefined && JSON.stringify(before) === JSON.stringify(link));
-          }
+          expectReusedWhereUnchanged(earlier, readLedgerLinks(db, earlier), readLedgerLinks(db));
         } finally {
           db.close();
         }

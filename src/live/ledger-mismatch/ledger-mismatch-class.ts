@@ -79,7 +79,7 @@ export const ledgerMismatchClass: LiveClass = {
 };
 
 /** The rows and the ledger, kept across the run's steps while the database is unchanged (index-read-cache.ts). */
-function readLedgerState(context: LiveContext, db: Database): LedgerState {
+export function readLedgerState(context: LiveContext, db: Database): LedgerState {
   return {
     rows: cachedIndexRead<IndexRowSummary[]>(context, 'row-summaries', (earlier) => readIndexRowSummaries(db, earlier)),
     entries: cachedIndexRead<LedgerLink[]>(context, 'ledger-links', (earlier) => readLedgerLinks(db, earlier)),
