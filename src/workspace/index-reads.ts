@@ -225,11 +225,21 @@ export function ledgerTriggers(db: Db): string[] {
 export function readVectorIds(db: Db): number[] | undefined {
   if (!tableExists(db, 'vec_memories')) return undefined;
   try {
-    return (db.prepare('SELECT rowid FROM vec_memories ORDER BY rowid').pluck(true).all() as unknown[]).map(Number);
+    // Sorted here: sqlite-vec gives no order, so `ORDER BY` would make SQLite sort in a temporary
+    // B-tree, which costs as much again as the scan; the scan order is usually ascending already.
+    return ascending((db.prepare('SELECT rowid FROM vec_memories').pluck(true).all() as unknown[]).map(Number));
   } catch (error) {
     if (/no such module/.test(error instanceof Error ? error.message : '')) return undefined;
     throw toDatabaseUnusableError(error);
   }
+}
+
+/** The numbers in ascending order: as they are when they already are (one pass), else sorted. */
+function ascending(numbers: number[]): number[] {
+  for (let index = 1; index < numbers.length; index += 1) {
+    if ((numbers[index - 1] as number) > (numbers[index] as number)) return numbers.sort((a, b) => a - b);
+  }
+  return numbers;
 }
 
 /**

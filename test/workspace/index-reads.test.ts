@@ -106,6 +106,22 @@ describe('reads on a database shaped like the real server’s', () => {
     }
   });
 
+  it('gives the vector ids ascending whatever order sqlite-vec scans them in', () => {
+    const { paths } = serverWorkspace();
+    const { db } = openIndexDatabase(paths.db, {});
+    try {
+      const embedding = db.prepare('SELECT embedding FROM vec_memories LIMIT 1').pluck(true).get();
+      db.exec('DELETE FROM vec_memories');
+      const insert = db.prepare('INSERT INTO vec_memories (rowid, embedding) VALUES (?, ?)');
+      // Inserted highest first: the scan gives them back as stored, which is not ascending.
+      for (const id of [90, 40, 70, 10]) insert.run(BigInt(id), embedding);
+      expect((db.prepare('SELECT rowid FROM vec_memories').pluck(true).all() as unknown[]).map(Number)).not.toEqual([10, 40, 70, 90]);
+      expect(readVectorIds(db)).toEqual([10, 40, 70, 90]);
+    } finally {
+      db.close();
+    }
+  });
+
   it('lists only the guard triggers that exist', () => {
     const { paths } = serverWorkspace({ ledger: false });
     const { db } = openIndexDatabase(paths.db, {});
