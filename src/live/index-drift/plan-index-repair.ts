@@ -2,7 +2,7 @@ import type { IndexRowSummary } from '../../workspace/index-row.js';
 import type { MemoryFileRecord } from '../../workspace/memory-file.js';
 import type { Finding, PlannedChange } from '../live-class.js';
 import { locateRowPath } from '../memory-path.js';
-import { filesByPathOf } from '../files-by-path.js';
+import { fileByPathOf } from '../files-by-path.js';
 import type { IndexDriftState } from './index-drift-state.js';
 
 /** One change to the index; `apply-index-repair` carries them out. */
@@ -20,7 +20,7 @@ export type IndexRepairOperation =
  * that claim a vector they lack as pending. Pure; the files are never part of a plan.
  */
 export function planIndexRepair(state: IndexDriftState, findings: readonly Finding[]): IndexRepairOperation[] {
-  const filesByPath = filesByPathOf(state.files);
+  const fileAt = fileByPathOf(state.files);
   // Only the rows a finding names (the last of a duplicated id, as a Map of them all would keep).
   const named = new Set<number>();
   for (const finding of findings) if (finding.memoryId !== undefined) named.add(finding.memoryId);
@@ -30,7 +30,7 @@ export function planIndexRepair(state: IndexDriftState, findings: readonly Findi
   let ftsRebuild = false;
   for (const finding of findings) {
     const row = finding.memoryId !== undefined ? rowsById.get(finding.memoryId) : undefined;
-    const file = finding.path !== undefined ? filesByPath.get(finding.path) : undefined;
+    const file = finding.path !== undefined ? fileAt(finding.path) : undefined;
     switch (finding.kind) {
       case 'missing':
         if (file) operations.push({ op: 'insert-row', file });

@@ -2,7 +2,7 @@ import type { IndexRow } from '../../workspace/index-row.js';
 import type { MemoryFileRecord } from '../../workspace/memory-file.js';
 import { byId, compareText } from '../compare.js';
 import type { Finding } from '../live-class.js';
-import { filesByPathOf } from '../files-by-path.js';
+import { fileByPathOf } from '../files-by-path.js';
 import { locateRowPath } from '../memory-path.js';
 
 /** The fault kinds session-ambiguity reports, in print order. */
@@ -50,12 +50,12 @@ export function detectSessionAmbiguity(state: SessionState): SessionAmbiguityRes
     if (folders.size > 1) ambiguous.set(session, [...folders].sort(compareText));
   }
 
-  const filesByPath = filesByPathOf(state.files);
+  const fileAt = fileByPathOf(state.files);
   const misrouted: MisrouteFinding[] = [];
   let affected = 0;
   for (const row of state.sampledRows) {
     const location = locateRowPath(row.filePath, state.workspaceRoot);
-    const file = location.kind === 'inside' ? filesByPath.get(location.relativePath) : undefined;
+    const file = location.kind === 'inside' ? fileAt(location.relativePath) : undefined;
     let rowAffected = false;
     if (file !== undefined && location.kind === 'inside') {
       const expected = { expectedFolder: file.specFolder, expectedSession: file.sessionId };
