@@ -129,7 +129,7 @@ export function readIndexRowSummaries(db: Db, earlier: readonly IndexRowSummary[
       ) {
         rows.push(before);
       } else {
-        rows.push({ id, filePath, anchorId, sessionId, contentHash, embeddingStatus: embeddingStatus(status) });
+        rows.push({ id, filePath, anchorId, sessionId, contentHash, embeddingStatus: status === null ? null : shared(status) });
       }
     }
   } catch (error) {
@@ -158,7 +158,7 @@ export function readLedgerLinks(db: Db, earlier: readonly LedgerLink[] = []): Le
       if (before !== undefined && before.mutationType === type && before.newHash === newHash && linksSameIds(linked, before.linkedMemoryIds)) {
         links.push(before);
       } else {
-        links.push({ id, mutationType: mutationType(type), newHash, linkedMemoryIds: parseLinkedIds(linked) });
+        links.push({ id, mutationType: shared(type), newHash, linkedMemoryIds: parseLinkedIds(linked) });
       }
     }
   } catch (error) {
@@ -318,12 +318,9 @@ const COMMON_VALUES = new Map<string, string>(
   ['pending', 'success', 'failed', 'retry', 'partial', 'create', 'update', 'delete', 'merge', 'archive', 'restore', 'reindex'].map((value) => [value, value]),
 );
 
-function embeddingStatus(status: string | null): string | null {
-  return status === null ? null : (COMMON_VALUES.get(status) ?? status);
-}
-
-function mutationType(type: string): string {
-  return COMMON_VALUES.get(type) ?? type;
+/** The shared copy of an embedding status or mutation type, or the value itself when it is not a usual one. */
+function shared(value: string): string {
+  return COMMON_VALUES.get(value) ?? value;
 }
 
 function integer(value: unknown): number | null {
