@@ -24,10 +24,22 @@ interface Watcher {
   readonly path: string;
   readonly db: Database;
   readonly fileIdentity: string;
-  readonly values: Map<string, { readonly version: number; readonly value: unknown }>;
+  readonly values: Map<string, Kept>;
+  /**
+   * Values that hold, at their version, every row of their table up to the last one they hold, with
+   * only rows after it still to read: a commit of the run's own appended those (followAppendOnlyCommit).
+   */
+  readonly extendable: Map<string, Kept>;
   /** Values of earlier versions, by key, each kept only until that key is read again (see cachedIndexRead). */
   readonly earlier: Map<string, unknown>;
   idleTimer?: NodeJS.Timeout;
+}
+
+/** A value read at a version of the database, and the table it was read from. */
+interface Kept {
+  readonly version: number;
+  readonly value: unknown;
+  readonly table: string;
 }
 
 const IDLE_CLOSE_MS = 10_000;
@@ -38,30 +50,109 @@ let watchersOpened = 0;
 
 /**
  * `read()`'s value, or the one kept from an earlier call with the same key while the database is
- * unchanged. Once it has changed, `read` is given the value that key had before (or `undefined`):
- * a reader may hand out its objects again for what is still the same (readIndexRowSummaries does),
- * rather than leave a whole earlier copy as garbage. Only its elements are passed on, in an array of
- * its own: what is kept by the earlier array's identity (remembered-detection.ts) goes with it.
+ * unchanged. `table` names the table the value is read from. Once the database has changed, `read`
+ * is given the value that key had before (or `undefined`): a reader may hand out its objects again
+ * for what is still the same (readIndexRowSummaries does), rather than leave a whole earlier copy as
+ * garbage. Only its elements are passed on, in an array of its own: what is kept by the earlier
+ * array's identity (remembered-detection.ts) goes with it. `onlyAppended` is true when SQLite has
+ * confirmed that the only change since is rows appended to `table` by this run's own commit
+ * (followAppendOnlyCommit): `earlier` is then every row up to its last, and only later rows need reading.
  */
-export function cachedIndexRead<T>(context: LiveContext, key: string, read: (earlier: T | undefined) => T): T {
+export function cachedIndexRead<T>(context: LiveContext, key: string, table: string, read: (earlier: T | undefined, onlyAppended: boolean) => T): T {
   const watcher = watcherFor(context);
   const before = watcher === undefined ? undefined : dataVersion(watcher);
-  if (watcher === undefined || before === undefined) return read(undefined);
+  if (watcher === undefined || before === undefined) return read(undefined, false);
   const kept = watcher.values.get(key);
   if (kept !== undefined && kept.version === before) return kept.value as T;
+  const keep = (value: T): T => {
+    if (dataVersion(watcher) === before) watcher.values.set(key, { version: before, value, table });
+    else watcher.values.delete(key);
+    return value;
+  };
+  const extendable = watcher.extendable.get(key);
+  watcher.extendable.delete(key);
+  if (extendable !== undefined && extendable.version === before) return keep(read(extendable.value as T, true));
   // Whatever was kept from an earlier version will never be handed out again: it stays only as
   // what the next read of its key may reuse.
-  for (const [staleKey, stale] of watcher.values) {
-    if (stale.version === before) continue;
-    watcher.values.delete(staleKey);
-    watcher.earlier.set(staleKey, Array.isArray(stale.value) ? stale.value.slice() : stale.value);
+  for (const kind of [watcher.values, watcher.extendable]) {
+    for (const [staleKey, stale] of kind) {
+      if (stale.version === before) continue;
+      kind.delete(staleKey);
+      watcher.earlier.set(staleKey, elementsOf(stale.value));
+    }
   }
-  const earlier = watcher.earlier.get(key) as T | undefined;
+  const earlier = (extendable !== undefined ? elementsOf(extendable.value) : watcher.earlier.get(key)) as T | undefined;
   watcher.earlier.delete(key);
-  const value = read(earlier);
-  if (dataVersion(watcher) === before) watcher.values.set(key, { version: before, value });
-  else watcher.values.delete(key);
-  return value;
+  return keep(read(earlier, false));
+}
+
+/**
+ * Follows a repair's commit that should do nothing but append rows to `table`, so that what was
+ * read just before it carries over to the version it makes: `heal all`'s ledger-mismatch verify
+ * would otherwise read the 100,000 rows and the whole ledger again, after a commit that only added
+ * ledger entries. Call it on the repair's connection inside its transaction, after the plan and
+ * before the first change; call what it returns straight after COMMIT.
+ *
+ * Nothing is taken on trust. The commit carries values over only when SQLite confirms both that
+ * every row it changed (its triggers' included: `total_changes()`) is a row of `table` with an id
+ * above every id there before, and that no other connection committed in between (the repair
+ * connection's `data_version` does not move for its own commits, and moves for anyone else's). Then
+ * values of the other tables hold as they are, and those of `table` hold up to their last row.
+ * Otherwise nothing carries over, and every key is read again, as after any commit.
+ */
+export function followAppendOnlyCommit(context: LiveContext, db: Database, table: string): () => void {
+  const watcher = watcherFor(context);
+  const from = watcher === undefined ? undefined : dataVersion(watcher);
+  if (watcher === undefined || from === undefined) return () => undefined;
+  const quoted = `"${table.replaceAll('"', '""')}"`;
+  let lastId: number | null;
+  let changesBefore: number;
+  let ownVersion: number;
+  try {
+    lastId = nullableNumber(db.prepare(`SELECT max(id) FROM ${quoted}`).pluck().get());
+    changesBefore = totalChanges(db);
+    ownVersion = Number(db.pragma('data_version', { simple: true }));
+  } catch {
+    return () => undefined;
+  }
+  return () => {
+    if (watchers.get(context) !== watcher || !watcher.db.open) return;
+    try {
+      // Read in this order: the watcher's version, then what the commit added, then whether anyone
+      // else has committed. Nobody by the last read means nobody by the first two either.
+      const to = dataVersion(watcher);
+      const appended = Number(
+        lastId === null ? db.prepare(`SELECT count(*) FROM ${quoted}`).pluck().get() : db.prepare(`SELECT count(*) FROM ${quoted} WHERE id > ?`).pluck().get(lastId),
+      );
+      const onlyAppended = totalChanges(db) - changesBefore === appended;
+      const nobodyElse = Number(db.pragma('data_version', { simple: true })) === ownVersion;
+      if (to === undefined || to === from || !onlyAppended || !nobodyElse) return;
+      for (const [key, kept] of watcher.values) {
+        if (kept.version !== from) continue;
+        if (kept.table === table) {
+          watcher.values.delete(key);
+          watcher.extendable.set(key, { ...kept, version: to });
+        } else {
+          watcher.values.set(key, { ...kept, version: to });
+        }
+      }
+    } catch {
+      // Not confirmed: nothing carries over.
+    }
+  };
+}
+
+/** An array's elements in an array of its own (see cachedIndexRead); any other value as it is. */
+function elementsOf(value: unknown): unknown {
+  return Array.isArray(value) ? value.slice() : value;
+}
+
+function totalChanges(db: Database): number {
+  return Number(db.prepare('SELECT total_changes()').pluck().get());
+}
+
+function nullableNumber(value: unknown): number | null {
+  return value === null || value === undefined ? null : Number(value);
 }
 
 /**
@@ -88,7 +179,7 @@ function watcherFor(context: LiveContext): Watcher | undefined {
   }
   if (watcher === undefined) {
     try {
-      watcher = { serial: ++watchersOpened, path, db: openWatcher(path), fileIdentity: identity, values: new Map(), earlier: new Map() };
+      watcher = { serial: ++watchersOpened, path, db: openWatcher(path), fileIdentity: identity, values: new Map(), extendable: new Map(), earlier: new Map() };
     } catch {
       return undefined;
     }
@@ -133,6 +224,7 @@ function dataVersion(watcher: Watcher): number | undefined {
 function close(watcher: Watcher): void {
   if (watcher.idleTimer !== undefined) clearTimeout(watcher.idleTimer);
   watcher.values.clear();
+  watcher.extendable.clear();
   watcher.earlier.clear();
   openWatchers.delete(watcher);
   try {

@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { withWorkspaceLock } from '../workspace/workspace-lock.js';
-import { databaseVersion } from './index-read-cache.js';
+import { databaseVersion, followAppendOnlyCommit } from './index-read-cache.js';
 import { requireSoundOnce } from './known-sound.js';
 import type { LiveContext } from './live-class.js';
 import { beginRepairBackup, type RepairBackup } from './repair-backup.js';
@@ -36,6 +36,12 @@ export async function repairUnderLock<Operation>(
   work: {
     readonly plan: (db: Database) => readonly Operation[];
     readonly apply: (db: Database, operations: readonly Operation[]) => Readonly<Record<string, number>>;
+    /**
+     * The one table `apply` changes, and only by appending rows: what the run read of the database
+     * before then carries over to the version the commit makes, once SQLite confirms it
+     * (index-read-cache.ts, followAppendOnlyCommit). Unset: every read after the commit reads again.
+     */
+    readonly appendsOnlyTo?: string;
   },
 ): Promise<RepairResult> {
   return withWorkspaceLock(context.paths, context.config.lockTimeoutSeconds, async () => {
@@ -56,6 +62,7 @@ export async function repairUnderLock<Operation>(
           : undefined;
         let counts: Readonly<Record<string, number>>;
         let backupPath: string | undefined;
+        const committedOwnAppend = work.appendsOnlyTo !== undefined ? followAppendOnlyCommit(context, db, work.appendsOnlyTo) : undefined;
         try {
           counts = work.apply(db, operations);
           // Nothing is committed before the backup is whole (repair-backup.ts: it may be copied while the plan is applied).
@@ -65,6 +72,7 @@ export async function repairUnderLock<Operation>(
           throw error;
         }
         db.exec('COMMIT');
+        committedOwnAppend?.();
         // Read at once: a writer committing in the instant between would go without a backup of its
         // own, though never without one of the state before this run changed anything.
         const committed = databaseVersion(context);

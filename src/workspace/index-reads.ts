@@ -141,15 +141,20 @@ export function readIndexRowSummaries(db: Db, earlier: readonly IndexRowSummary[
 /**
  * Every mutation_ledger entry's links (id, type, new hash, linked memory ids), by id. `earlier`:
  * links read before, handed out again for the entries that still hold exactly those values, as
- * readIndexRowSummaries does with rows.
+ * readIndexRowSummaries does with rows. `onlyAppended`: the caller knows that the ledger still holds
+ * every entry of `earlier` unchanged and has only gained entries after its last (index-read-cache.ts
+ * confirms it with SQLite), so only those are read.
  */
-export function readLedgerLinks(db: Db, earlier: readonly LedgerLink[] = []): LedgerLink[] {
+export function readLedgerLinks(db: Db, earlier: readonly LedgerLink[] = [], onlyAppended = false): LedgerLink[] {
   requireColumns(db, 'mutation_ledger', LEDGER_COLUMNS);
-  const links: LedgerLink[] = [];
-  const sameAsBefore = earlierById(earlier);
+  const last = onlyAppended ? earlier[earlier.length - 1] : undefined;
+  const links: LedgerLink[] = last !== undefined ? earlier.slice() : [];
+  const sameAsBefore = earlierById(last !== undefined ? [] : earlier);
   try {
-    const statement = db.prepare('SELECT id, mutation_type, new_hash, linked_memory_ids FROM mutation_ledger ORDER BY id').raw(true);
-    for (const row of statement.iterate() as IterableIterator<unknown[]>) {
+    const statement = db
+      .prepare(`SELECT id, mutation_type, new_hash, linked_memory_ids FROM mutation_ledger ${last !== undefined ? 'WHERE id > ? ' : ''}ORDER BY id`)
+      .raw(true);
+    for (const row of (last !== undefined ? statement.iterate(last.id) : statement.iterate()) as IterableIterator<unknown[]>) {
       const id = Number(row[0]);
       const type = text(row[1]) ?? '';
       const newHash = text(row[2]) ?? '';

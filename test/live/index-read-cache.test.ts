@@ -1,7 +1,12 @@
+import type Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { readIndexSide } from '../../src/live/index-drift/read-index-drift-state.js';
-import { withIndexDatabase } from '../../src/live/index-database-session.js';
-import { cachedIndexRead } from '../../src/live/index-read-cache.js';
+import { openIndex, withIndexDatabase } from '../../src/live/index-database-session.js';
+import { cachedIndexRead, followAppendOnlyCommit } from '../../src/live/index-read-cache.js';
+import type { LiveContext } from '../../src/live/live-class.js';
+import { repairUnderLock } from '../../src/live/locked-repair.js';
+import { readLedgerLinks } from '../../src/workspace/index-reads.js';
+import { appendLedgerEntries } from '../../src/workspace/ledger-append.js';
 import { readLedgerState } from '../../src/live/ledger-mismatch/ledger-mismatch-class.js';
 import { otherWriterCommits, useWorkspaceTemplate, withDatabase } from './live-workspace.js';
 
@@ -16,10 +21,10 @@ describe('cachedIndexRead', () => {
       reads += 1;
       return [`read ${reads}`];
     };
-    const first = cachedIndexRead(context, 'k', read);
-    expect(cachedIndexRead(context, 'k', read)).toBe(first);
+    const first = cachedIndexRead(context, 'k', 't', read);
+    expect(cachedIndexRead(context, 'k', 't', read)).toBe(first);
     otherWriterCommits(workspace.paths.db);
-    expect(cachedIndexRead(context, 'k', read)).toEqual(['read 2']);
+    expect(cachedIndexRead(context, 'k', 't', read)).toEqual(['read 2']);
     expect(reads).toBe(2);
   });
 
@@ -31,20 +36,20 @@ describe('cachedIndexRead', () => {
       seen.push(earlier);
       return [{ n: seen.length }, { n: seen.length }];
     };
-    const first = cachedIndexRead(context, 'rows', read);
-    cachedIndexRead(context, 'other', () => ['other']);
+    const first = cachedIndexRead(context, 'rows', 't', read);
+    cachedIndexRead(context, 'other', 'u', () => ['other']);
     expect(seen).toEqual([undefined]);
     otherWriterCommits(workspace.paths.db);
     // Another key read first: the earlier rows wait for their own key's read.
-    cachedIndexRead(context, 'other', () => ['other again']);
-    const second = cachedIndexRead(context, 'rows', read);
+    cachedIndexRead(context, 'other', 'u', () => ['other again']);
+    const second = cachedIndexRead(context, 'rows', 't', read);
     const given = seen[1] as readonly object[];
     expect(given).not.toBe(first);
     expect(given).toHaveLength(2);
     given.forEach((element, index) => expect(element).toBe(first[index]));
     // Handed over once: the next change gives the second read's elements, never the first's again.
     otherWriterCommits(workspace.paths.db);
-    cachedIndexRead(context, 'rows', read);
+    cachedIndexRead(context, 'rows', 't', read);
     (seen[2] as readonly object[]).forEach((element, index) => expect(element).toBe(second[index]));
   });
 });
@@ -72,5 +77,87 @@ describe('the classes\' whole-table reads after a commit', () => {
     });
     expect(after.ledger.entries).not.toBe(before.ledger.entries);
     after.ledger.entries.forEach((entry, index) => expect(entry).toBe(before.ledger.entries[index]));
+  });
+});
+
+describe('a repair\'s commit that only appends to the ledger', () => {
+  /** Appends one ledger entry under the lock, declaring the ledger the only table it changes; `alsoDo` runs inside the transaction. */
+  const appendOne = (context: LiveContext, alsoDo: (db: Database.Database) => void = () => undefined): Promise<unknown> =>
+    repairUnderLock<string>(context, () => openIndex(context, 'write', ['memory_index', 'mutation_ledger']).db, {
+      plan: () => ['entry'],
+      apply: (db) => {
+        const ids = appendLedgerEntries(db, [
+          { mutationType: 'update', reason: 'test', priorHash: 'a', newHash: 'b', linkedMemoryIds: [1], decisionMeta: {}, sessionId: null },
+        ], '2026-02-23T00:00:00.000Z');
+        alsoDo(db);
+        return { appended: ids.length };
+      },
+      appendsOnlyTo: 'mutation_ledger',
+    });
+  const readState = (context: LiveContext) => withIndexDatabase(context, 'read', (index) => readLedgerState(context, index.db));
+  const fullLedger = (context: LiveContext) => withIndexDatabase(context, 'read', (index) => readLedgerLinks(index.db));
+
+  it('carries the rows over as they were read, and reads only the new entries of the ledger', async () => {
+    const workspace = template.copy({ backup: false });
+    const context = workspace.context();
+    const before = await readState(context);
+    await appendOne(context);
+    const after = await readState(context);
+    expect(after.rows).toBe(before.rows);
+    expect(after.entries).toHaveLength(before.entries.length + 1);
+    before.entries.forEach((entry, index) => expect(after.entries[index]).toBe(entry));
+    // Exactly what a whole read of the ledger gives.
+    expect(after.entries).toEqual(await fullLedger(context));
+    expect(after.entries.at(-1)).toMatchObject({ mutationType: 'update', newHash: 'b', linkedMemoryIds: [1] });
+  });
+
+  it('carries nothing over when the commit changed anything else, a trigger\'s change included', async () => {
+    const workspace = template.copy({ backup: false });
+    const context = workspace.context();
+    withDatabase(workspace.paths.db, (db) =>
+      db.exec(`CREATE TRIGGER touch_on_ledger AFTER INSERT ON mutation_ledger BEGIN
+        UPDATE memory_index SET content_hash = 'touched' WHERE id = (SELECT min(id) FROM memory_index); END`));
+    const before = await readState(context);
+    await appendOne(context);
+    const after = await readState(context);
+    expect(after.rows).not.toBe(before.rows);
+    expect(after.rows[0]?.contentHash).toBe('touched');
+    expect(after.entries).toEqual(await fullLedger(context));
+  });
+
+  it('carries nothing over when the ledger gained a row below its last id', async () => {
+    const workspace = template.copy({ backup: false });
+    const context = workspace.context();
+    const before = await readState(context);
+    const lowest = Number(withDatabase(workspace.paths.db, (db) => db.prepare('SELECT min(id) FROM mutation_ledger').pluck().get()));
+    await appendOne(context, (db) => {
+      db.prepare(`INSERT INTO mutation_ledger (id, timestamp, mutation_type, reason, prior_hash, new_hash, linked_memory_ids, decision_meta, actor, session_id)
+        SELECT ?, timestamp, 'create', 'test', NULL, 'low', '[2]', '{}', actor, NULL FROM mutation_ledger WHERE id = ?`).run(lowest - 1, lowest);
+    });
+    const after = await readState(context);
+    expect(after.entries).toEqual(await fullLedger(context));
+    expect(after.entries[0]).toMatchObject({ id: lowest - 1, newHash: 'low' });
+    expect(after.entries).toHaveLength(before.entries.length + 2);
+  });
+
+  it('carries nothing over when another connection committed right after it', async () => {
+    const workspace = template.copy({ backup: false });
+    const context = workspace.context();
+    const before = await readState(context);
+    const db = openIndex(context, 'write', ['memory_index', 'mutation_ledger']).db;
+    try {
+      db.exec('BEGIN IMMEDIATE');
+      const committed = followAppendOnlyCommit(context, db, 'mutation_ledger');
+      appendLedgerEntries(db, [{ mutationType: 'update', reason: 'test', priorHash: 'a', newHash: 'b', linkedMemoryIds: [1], decisionMeta: {}, sessionId: null }], '2026-02-23T00:00:00.000Z');
+      db.exec('COMMIT');
+      withDatabase(workspace.paths.db, (other) => other.prepare("UPDATE memory_index SET content_hash = 'other' WHERE id = (SELECT min(id) FROM memory_index)").run());
+      committed();
+    } finally {
+      db.close();
+    }
+    const after = await readState(context);
+    expect(after.rows).not.toBe(before.rows);
+    expect(after.rows[0]?.contentHash).toBe('other');
+    expect(after.entries).toEqual(await fullLedger(context));
   });
 });

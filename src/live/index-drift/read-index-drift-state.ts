@@ -41,14 +41,14 @@ export function readIndexSide(
   index: IndexDatabase,
 ): Pick<IndexDriftState, 'rows' | 'ftsIndexedIds' | 'vectorIds'> & { readonly notes: readonly string[] } {
   const notes: string[] = [];
-  const rows = cachedIndexRead<IndexRowSummary[]>(context, 'row-summaries', (earlier) => readIndexRowSummaries(index.db, earlier));
+  const rows = cachedIndexRead<IndexRowSummary[]>(context, 'row-summaries', 'memory_index', (earlier) => readIndexRowSummaries(index.db, earlier));
   let ftsIndexedIds: readonly number[] | undefined;
   try {
-    ftsIndexedIds = cachedIndexRead(context, 'fts-ids', () => readFtsIndexedIds(index.db));
+    ftsIndexedIds = cachedIndexRead(context, 'fts-ids', 'memory_fts', () => readFtsIndexedIds(index.db));
   } catch (error) {
     notes.push(`FTS not checked: ${error instanceof Error ? error.message : String(error)}`);
   }
-  const vectorIds = index.vectorsLoaded ? cachedIndexRead(context, 'vector-ids', () => readVectorIds(index.db)) : undefined;
+  const vectorIds = index.vectorsLoaded ? cachedIndexRead(context, 'vector-ids', 'vec_memories', () => readVectorIds(index.db)) : undefined;
   if (!index.vectorsLoaded) notes.push(index.vectorNote ?? 'vectors not checked: sqlite-vec did not load');
   else if (vectorIds === undefined) notes.push('vectors not checked: the database has no vec_memories table');
   // The rows' side of detection, worked out while the helper threads may still be reading the files.

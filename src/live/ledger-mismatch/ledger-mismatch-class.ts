@@ -59,6 +59,8 @@ export const ledgerMismatchClass: LiveClass = {
             return plan.changes.length > 0 ? [plan] : [];
           },
           apply: (db, [plan]) => applyLedgerRepair(db, plan as LedgerRepairPlan, context),
+          // Entries appended and triggers created: the rows, and the ledger's earlier entries, are as read.
+          appendsOnlyTo: 'mutation_ledger',
         });
         return succeeded(nonZeroCounts(result.counts));
       }),
@@ -81,8 +83,8 @@ export const ledgerMismatchClass: LiveClass = {
 /** The rows and the ledger, kept across the run's steps while the database is unchanged (index-read-cache.ts). */
 export function readLedgerState(context: LiveContext, db: Database): LedgerState {
   return {
-    rows: cachedIndexRead<IndexRowSummary[]>(context, 'row-summaries', (earlier) => readIndexRowSummaries(db, earlier)),
-    entries: cachedIndexRead<LedgerLink[]>(context, 'ledger-links', (earlier) => readLedgerLinks(db, earlier)),
+    rows: cachedIndexRead<IndexRowSummary[]>(context, 'row-summaries', 'memory_index', (earlier) => readIndexRowSummaries(db, earlier)),
+    entries: cachedIndexRead<LedgerLink[]>(context, 'ledger-links', 'mutation_ledger', (earlier, onlyAppended) => readLedgerLinks(db, earlier, onlyAppended)),
     triggers: ledgerTriggers(db),
   };
 }

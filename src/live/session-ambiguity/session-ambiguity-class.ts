@@ -98,7 +98,7 @@ function detect(context: LiveContext, db: Database): SessionAmbiguityResult {
 /** The sample: the most recently updated rows, kept across the run's steps while the database is unchanged. */
 function sampledRows(context: LiveContext, db: Database): IndexRow[] {
   const size = context.config.thresholds.sampleSize;
-  return cachedIndexRead(context, `sampled-rows:${size}`, () => readIndexRows(db, { mostRecent: size }));
+  return cachedIndexRead(context, `sampled-rows:${size}`, 'memory_index', () => readIndexRows(db, { mostRecent: size }));
 }
 
 function checkReport(context: LiveContext, db: Database): { report: CheckReport; result: SessionAmbiguityResult } {
