@@ -80,7 +80,13 @@ describe('the classes\' whole-table reads after a commit', () => {
   });
 });
 
-describe('a repair\'s commit that only appends to the ledger', () => {
+describe.each(['wal', 'delete'])('a repair\'s commit that only appends to the ledger (journal mode %s)', (journalMode) => {
+  /** A copy of the template in this journal mode. */
+  const copy = () => {
+    const workspace = template.copy({ backup: false });
+    expect(withDatabase(workspace.paths.db, (db) => db.pragma(`journal_mode = ${journalMode}`, { simple: true }))).toBe(journalMode);
+    return workspace;
+  };
   /** Appends one ledger entry under the lock, declaring the ledger the only table it changes; `alsoDo` runs inside the transaction. */
   const appendOne = (context: LiveContext, alsoDo: (db: Database.Database) => void = () => undefined): Promise<unknown> =>
     repairUnderLock<string>(context, () => openIndex(context, 'write', ['memory_index', 'mutation_ledger']).db, {
@@ -98,7 +104,7 @@ describe('a repair\'s commit that only appends to the ledger', () => {
   const fullLedger = (context: LiveContext) => withIndexDatabase(context, 'read', (index) => readLedgerLinks(index.db));
 
   it('carries the rows over as they were read, and reads only the new entries of the ledger', async () => {
-    const workspace = template.copy({ backup: false });
+    const workspace = copy();
     const context = workspace.context();
     const before = await readState(context);
     await appendOne(context);
@@ -112,7 +118,7 @@ describe('a repair\'s commit that only appends to the ledger', () => {
   });
 
   it('carries nothing over when the commit changed anything else, a trigger\'s change included', async () => {
-    const workspace = template.copy({ backup: false });
+    const workspace = copy();
     const context = workspace.context();
     withDatabase(workspace.paths.db, (db) =>
       db.exec(`CREATE TRIGGER touch_on_ledger AFTER INSERT ON mutation_ledger BEGIN
@@ -126,7 +132,7 @@ describe('a repair\'s commit that only appends to the ledger', () => {
   });
 
   it('carries nothing over when the ledger gained a row below its last id', async () => {
-    const workspace = template.copy({ backup: false });
+    const workspace = copy();
     const context = workspace.context();
     const before = await readState(context);
     const lowest = Number(withDatabase(workspace.paths.db, (db) => db.prepare('SELECT min(id) FROM mutation_ledger').pluck().get()));
@@ -141,7 +147,7 @@ describe('a repair\'s commit that only appends to the ledger', () => {
   });
 
   it('carries nothing over when another connection committed right after it', async () => {
-    const workspace = template.copy({ backup: false });
+    const workspace = copy();
     const context = workspace.context();
     const before = await readState(context);
     const db = openIndex(context, 'write', ['memory_index', 'mutation_ledger']).db;
