@@ -7,8 +7,8 @@ import type { LiveContext } from '../../src/live/live-class.js';
 import { repairUnderLock } from '../../src/live/locked-repair.js';
 import { readLedgerLinks } from '../../src/workspace/index-reads.js';
 import { appendLedgerEntries } from '../../src/workspace/ledger-append.js';
-import { readLedgerState } from '../../src/live/ledger-mismatch/ledger-mismatch-class.js';
-import { otherWriterCommits, useWorkspaceTemplate, withDatabase } from './live-workspace.js';
+import { ledgerMismatchClass, readLedgerState } from '../../src/live/ledger-mismatch/ledger-mismatch-class.js';
+import { healClass, otherWriterCommits, useWorkspaceTemplate, withDatabase } from './live-workspace.js';
 
 const template = useWorkspaceTemplate({ memories: 20, seed: 8 });
 
@@ -115,6 +115,21 @@ describe.each(['wal', 'delete'])('a repair\'s commit that only appends to the le
     // Exactly what a whole read of the ledger gives.
     expect(after.entries).toEqual(await fullLedger(context));
     expect(after.entries.at(-1)).toMatchObject({ mutationType: 'update', newHash: 'b', linkedMemoryIds: [1] });
+  });
+
+  it('lets ledger-mismatch\'s verify judge the rows read before its repair, and the ledger with the entries the repair appended', async () => {
+    const workspace = copy();
+    const context = workspace.context();
+    await ledgerMismatchClass.inject(context, { kind: 'unrecorded-update', count: 2, seed: 3 });
+    await ledgerMismatchClass.inject(context, { kind: 'dropped-ledger-trigger', count: 1, seed: 3 });
+    const before = await readState(context);
+    expect((await healClass(ledgerMismatchClass, context)).outcome).toBe('recovered');
+    const after = await readState(context);
+    expect(after.rows).toBe(before.rows);
+    expect(after.entries).toHaveLength(before.entries.length + 2);
+    before.entries.forEach((entry, index) => expect(after.entries[index]).toBe(entry));
+    expect(after.entries).toEqual(await fullLedger(context));
+    expect(after.triggers).toHaveLength(2);
   });
 
   it('carries nothing over when the commit changed anything else, a trigger\'s change included', async () => {
