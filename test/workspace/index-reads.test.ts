@@ -338,28 +338,47 @@ describe('reading again with the objects of an earlier read', () => {
     );
   });
 
+  const ledgerEntry = fc.record({ type: fc.constantFrom('create', 'update', 'delete'), newHash: hash, linked: fc.constantFrom('[1]', '[2]', '[1,2]', '[ 1 ]', '["1"]', '[]', 'not json', null) });
+  type LedgerValues = { type: string; newHash: string | null; linked: string | null };
+  function appendEntry(db: Database.Database, values: LedgerValues): void {
+    db.prepare("INSERT INTO mutation_ledger (mutation_type, reason, new_hash, linked_memory_ids, actor) VALUES (?, '', ?, ?, 'test')").run(values.type, values.newHash, values.linked);
+  }
+
+  it('reads only the entries after the last earlier one when told the ledger only grew, and gives what a fresh read gives', () => {
+    fc.assert(
+      fc.property(fc.array(ledgerEntry, { maxLength: 10 }), fc.array(ledgerEntry, { maxLength: 4 }), (initial, appended) => {
+        const db = bareDatabase();
+        try {
+          for (const values of initial) appendEntry(db, values);
+          const earlier = readLedgerLinks(db);
+          for (const values of appended) appendEntry(db, values);
+          const again = readLedgerLinks(db, earlier, true);
+          expect(again).toEqual(readLedgerLinks(db));
+          earlier.forEach((link, index) => expect(again[index]).toBe(link));
+        } finally {
+          db.close();
+        }
+      }),
+    );
+  });
+
   it('gives the ledger links a fresh read gives, reusing the entries that still hold the same values', () => {
     const LEDGER_UPDATED_COLUMNS = [
       { column: 'mutation_type', field: 'type' },
       { column: 'new_hash', field: 'newHash' },
       { column: 'linked_memory_ids', field: 'linked' },
     ] as const;
-    const linked = fc.constantFrom('[1]', '[2]', '[1,2]', '[ 1 ]', '["1"]', '[]', 'not json', null);
-    const entry = fc.record({ type: fc.constantFrom('create', 'update', 'delete'), newHash: hash, linked });
     fc.assert(
-      fc.property(fc.array(entry, { maxLength: 10 }), fc.array(fc.tuple(fc.nat(), fc.constantFrom(...LEDGER_UPDATED_COLUMNS), entry), { maxLength: 10 }), fc.array(entry, { maxLength: 4 }), (initial, changes, appended) => {
+      fc.property(fc.array(ledgerEntry, { maxLength: 10 }), fc.array(fc.tuple(fc.nat(), fc.constantFrom(...LEDGER_UPDATED_COLUMNS), ledgerEntry), { maxLength: 10 }), fc.array(ledgerEntry, { maxLength: 4 }), (initial, changes, appended) => {
         const db = bareDatabase();
-        const append = (values: { type: string; newHash: string | null; linked: string | null }): void => {
-          db.prepare("INSERT INTO mutation_ledger (mutation_type, reason, new_hash, linked_memory_ids, actor) VALUES (?, '', ?, ?, 'test')").run(values.type, values.newHash, values.linked);
-        };
         try {
-          for (const values of initial) append(values);
+          for (const values of initial) appendEntry(db, values);
           const earlier = readLedgerLinks(db);
           for (const [at, { column, field }, values] of changes) {
             if (initial.length === 0) break;
             db.prepare(`UPDATE mutation_ledger SET ${column} = ? WHERE id = ?`).run(values[field], (at % initial.length) + 1);
           }
-          for (const values of appended) append(values);
+          for (const values of appended) appendEntry(db, values);
           expectReusedWhereUnchanged(earlier, readLedgerLinks(db, earlier), readLedgerLinks(db));
         } finally {
           db.close();
