@@ -16,6 +16,7 @@ import { guarded } from '../step-errors.js';
 import { detectLedgerMismatch, LEDGER_MISMATCH_KINDS, type LedgerFinding, type LedgerState } from './detect-ledger-mismatch.js';
 import { injectLedgerMismatch, LEDGER_MISMATCH_FAULTS } from './inject-ledger-mismatch.js';
 import { planLedgerRepair, type LedgerRepairPlan } from './plan-ledger-repair.js';
+import { rememberedLedgerMismatch } from './remembered-detection.js';
 
 const CLASS = 'ledger-mismatch';
 const ORIGIN = { failureClass: CLASS, step: failureClassStep(CLASS, 'repair').name };
@@ -35,8 +36,10 @@ export const ledgerMismatchClass: LiveClass = {
   plan: (context) =>
     withIndexDatabase(context, 'read', ({ db }) => {
       const state = readLedgerState(context, db);
-      const check = checkReport(state);
-      return { check, changes: planLedgerRepair(check.findings, ORIGIN, sessionsOf(state)).changes, needsDecision: [] };
+      // Planned from the findings with the hashes they record, which the report leaves out.
+      const findings = rememberedLedgerMismatch(state);
+      const changes = planLedgerRepair(findings, ORIGIN, sessionsOf(state, findings)).changes;
+      return { check: checkReport(state), changes, needsDecision: [] };
     }),
 
   actions(context) {
@@ -55,7 +58,8 @@ export const ledgerMismatchClass: LiveClass = {
         const result = await repairUnderLock<LedgerRepairPlan>(context, () => openIndex(context, 'write', ['memory_index', 'mutation_ledger']).db, {
           plan: (db) => {
             const state = readLedgerState(context, db);
-            const plan = planLedgerRepair(detectLedgerMismatch(state), ORIGIN, sessionsOf(state));
+            const findings = rememberedLedgerMismatch(state);
+            const plan = planLedgerRepair(findings, ORIGIN, sessionsOf(state, findings));
             return plan.changes.length > 0 ? [plan] : [];
           },
           apply: (db, [plan]) => applyLedgerRepair(db, plan as LedgerRepairPlan, context),
@@ -90,7 +94,7 @@ export function readLedgerState(context: LiveContext, db: Database): LedgerState
 }
 
 function checkReport(state: LedgerState): CheckReport {
-  const findings = detectLedgerMismatch(state).map(publicFinding);
+  const findings = rememberedLedgerMismatch(state).map(publicFinding);
   return {
     failureClass: CLASS,
     counts: countByKind(LEDGER_MISMATCH_KINDS, findings),
@@ -109,8 +113,12 @@ function applyLedgerRepair(db: Database, plan: LedgerRepairPlan, context: LiveCo
   return { appended, triggers_recreated: plan.triggers.length };
 }
 
-function sessionsOf(state: LedgerState): Map<number, string | null> {
-  return new Map(state.rows.map((row) => [row.id, row.sessionId]));
+/** The session of each row a finding names (the entries recording them carry it). */
+function sessionsOf(state: LedgerState, findings: readonly LedgerFinding[]): Map<number, string | null> {
+  const named = new Set(findings.map((finding) => finding.memoryId));
+  const sessions = new Map<number, string | null>();
+  for (const row of state.rows) if (named.has(row.id)) sessions.set(row.id, row.sessionId);
+  return sessions;
 }
 
 /** A finding as reports and payloads show it, without the repair's bookkeeping fields. */

@@ -169,6 +169,11 @@ describe('ledger-mismatch live class', () => {
       'delete:unrecorded-deletion',
       'delete:unrecorded-deletion',
     ]);
+    // The plan (what --dry-run prints) names the hashes the repair then recorded.
+    const reindexed = appended.filter((row) => row['mutation_type'] === 'reindex');
+    expect(plan.changes.filter((change) => change.action === 'append-reindex-entry').map((change) => [change.memoryId, change.detail])).toEqual(
+      reindexed.map((row) => [linkedId(row), `prior ${String(row['prior_hash']).slice(0, 12)}, new ${String(row['new_hash']).slice(0, 12)}`]),
+    );
     const again = await healClass(ledgerMismatchClass, workspace.context());
     expect(again.outcome).toBe('healthy');
     expect(JSON.parse(again.payload)).toMatchObject({ event: 'HEALTHY', failure_class: 'ledger-mismatch', summary: 'ledger accounts for every memory row' });
