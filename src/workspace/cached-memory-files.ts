@@ -26,6 +26,12 @@ export interface CachedMemoryFileSourceOptions {
    * once 25,000 files are listed.
    */
   readonly expectMany?: boolean;
+  /**
+   * How long before a listing a folder's last change must be for the listing to be reused
+   * (FolderListingCache). Default: its margin against coarse timestamps; tests that change folders
+   * and scan again within it set 0.
+   */
+  readonly listingMarginMs?: number;
 }
 
 /**
@@ -41,11 +47,12 @@ export function cachedMemoryFileSource(
   progress: (message: string) => void = () => undefined,
   options: CachedMemoryFileSourceOptions = {},
 ): MemoryFileSource {
-  let known: Map<string, MemoryFileRecord> | undefined;
+  // What a rescan starts from: the last scan's listing and, at the same positions, its records.
+  let previousScan: ListedScan | undefined;
   let lastScan: MemoryFileScan | undefined;
   // Folders whose listing has not changed since the last scan are not listed again.
   const once = options.once === true;
-  const listings = once ? undefined : new FolderListingCache();
+  const listings = once ? undefined : new FolderListingCache(options.listingMarginMs);
   // With `once`: the completion of the one scan, which gives the same scan to every caller.
   let onlyScan: (() => MemoryFileScan) | undefined;
   // The paths of the last stat job, shared with the helpers, kept while the listing stays the same.
@@ -70,11 +77,14 @@ export function cachedMemoryFileSource(
   const startScan = (): (() => MemoryFileScan) => {
     const locations: MemoryFileLocation[] = [];
     const listedUnreadable: UnreadableMemoryFile[] = [];
-    const previous = known;
+    const previous = previousScan;
     // The first scan reads everything: the helpers start on the files while the rest are listed
     // (when many are expected, the threads are started now, and load their code during the first chunk).
     if (previous === undefined && expectMany) helpers()?.warm();
     const firstRead = previous === undefined ? helpers()?.startStreamingRead({ expectMany }) : undefined;
+    // A later scan stats the files the last one listed (on the helpers when there are many) while
+    // this thread lists the folders again: a file's stat is taken within the scan either way.
+    const statJob = previous !== undefined ? startStat(previous.locations) : undefined;
     for (const listing of listMemoryFiles(paths, listings)) {
       if (listing.kind === 'unreadable') listedUnreadable.push(listing.unreadable);
       else {
@@ -88,34 +98,27 @@ export function cachedMemoryFileSource(
       const order = sortedOrder(locations);
       return () => {
         const readings = firstRead !== undefined ? collectWithProgress(firstRead) : readInline(locations, true);
-        return finish(readings, listedUnreadable, order);
+        return finish(locations, readings, listedUnreadable, order);
       };
     }
-    // Files seen last time are stat'ed (on the helpers when there are many); the others are read.
-    const cachedLocations = locations.filter((location) => previous.has(location.relativePath));
-    let statJob: StatJob | undefined;
-    const threads = helpers();
-    if (threads !== undefined && cachedLocations.length > 0) {
-      const shared = sameLocations(sharedStatPaths?.locations, cachedLocations)
-        ? (sharedStatPaths?.shared as SharedPaths)
-        : sharePaths(cachedLocations.map((location) => location.absolutePath));
-      sharedStatPaths = { locations: cachedLocations, shared };
-      statJob = threads.startStat(shared);
-    }
+    // The same listing as last time (no folder changed): the same positions, the same order.
+    const sameListing = sameLocations(previous.locations, locations);
+    const listed = sameListing ? previous.locations : locations;
+    const order = sameListing ? previous.order : sortedOrder(locations);
     return () => {
-      const stats = statJob !== undefined ? statJob.collect() : statInline(cachedLocations);
+      const stats = statJob !== undefined ? statJob.collect() : statInline(previous.locations);
+      const positionInPrevious = sameListing ? undefined : positionsByPath(previous.locations);
       // Per listed file: its record kept from the last scan, or (once read) its reading.
       const outcomes: Array<MemoryFileRecord | MemoryFileReading> = [];
       const toRead: MemoryFileLocation[] = [];
       const toReadAt: number[] = [];
-      let statIndex = 0;
-      for (const location of locations) {
-        const cached = previous.get(location.relativePath);
+      for (let index = 0; index < listed.length; index += 1) {
+        const location = listed[index] as MemoryFileLocation;
+        const at = positionInPrevious === undefined ? index : positionInPrevious.get(location.relativePath);
+        const cached = at === undefined ? undefined : previous.records[at];
         if (cached !== undefined) {
-          const size = stats[2 * statIndex] as number;
-          const mtimeMs = stats[2 * statIndex + 1] as number;
-          statIndex += 1;
-          if (size === cached.sizeBytes && Math.floor(mtimeMs) === cached.mtimeMs) {
+          const statAt = 2 * (at as number);
+          if (stats[statAt] === cached.sizeBytes && Math.floor(stats[statAt + 1] as number) === cached.mtimeMs) {
             outcomes.push(cached);
             continue;
           }
@@ -129,35 +132,50 @@ export function cachedMemoryFileSource(
       readings.forEach((reading, index) => {
         outcomes[toReadAt[index] as number] = reading;
       });
-      // Nothing changed at all: the last scan stands as it was (already sorted).
+      // Nothing changed at all: the last scan stands as it was (already sorted). Every file listed
+      // has its record of last time, and as many as there were: the very same records.
       if (lastScan !== undefined && toRead.length === 0 && listedUnreadable.length === 0 && lastScan.unreadable.length === 0 && outcomes.length === lastScan.files.length) {
+        if (!sameListing) previousScan = { locations: listed, records: outcomes as MemoryFileRecord[], order };
         return lastScan;
       }
-      return finish(outcomes, listedUnreadable);
+      return finish(listed, outcomes, listedUnreadable, order);
     };
   };
 
-  /** The scan of the outcomes, in the order of their locations; `order`: the locations' positions sorted by path, when known. */
+  /** Starts statting the locations on the helpers; `undefined` when they are too few (or there are no helpers). */
+  const startStat = (statted: readonly MemoryFileLocation[]): StatJob | undefined => {
+    const threads = helpers();
+    if (threads === undefined || statted.length === 0) return undefined;
+    const shared = sameLocations(sharedStatPaths?.locations, statted)
+      ? (sharedStatPaths?.shared as SharedPaths)
+      : sharePaths(statted.map((location) => location.absolutePath));
+    sharedStatPaths = { locations: statted, shared };
+    return threads.startStat(shared);
+  };
+
+  /** The scan of the outcomes of the locations (at the same positions); `order`: the positions sorted by path. */
   const finish = (
+    locations: readonly MemoryFileLocation[],
     outcomes: ReadonlyArray<MemoryFileRecord | MemoryFileReading>,
     listedUnreadable: readonly UnreadableMemoryFile[],
-    order?: readonly number[],
+    order: readonly number[],
   ): MemoryFileScan => {
     const files: MemoryFileRecord[] = [];
     const unreadable: UnreadableMemoryFile[] = [...listedUnreadable];
-    const take = (outcome: MemoryFileRecord | MemoryFileReading): void => {
-      // A record has no `kind`; a reading has.
-      if (!('kind' in outcome)) files.push(outcome);
-      else if (outcome.kind === 'file') files.push(outcome.record);
-      else if (outcome.unreadable.reason !== 'vanished') unreadable.push(outcome.unreadable);
+    const records = once ? undefined : new Array<MemoryFileRecord | undefined>(outcomes.length);
+    const keep = (record: MemoryFileRecord, position: number): void => {
+      files.push(record);
+      if (records !== undefined) records[position] = record;
     };
-    if (order !== undefined) for (const position of order) take(outcomes[position] as MemoryFileRecord | MemoryFileReading);
-    else {
-      for (const outcome of outcomes) take(outcome);
-      files.sort(byRelativePath);
+    for (const position of order) {
+      const outcome = outcomes[position] as MemoryFileRecord | MemoryFileReading;
+      // A record has no `kind`; a reading has.
+      if (!('kind' in outcome)) keep(outcome, position);
+      else if (outcome.kind === 'file') keep(outcome.record, position);
+      else if (outcome.unreadable.reason !== 'vanished') unreadable.push(outcome.unreadable);
     }
     unreadable.sort(byRelativePath);
-    if (!once) known = new Map(files.map((file) => [file.relativePath, file]));
+    if (records !== undefined) previousScan = { locations, records, order };
     lastScan = { files, unreadable };
     return lastScan;
   };
@@ -183,6 +201,13 @@ export function cachedMemoryFileSource(
   };
 }
 
+/** A scan's listing, with each listed file's record at its position (none for a file that could not be read) and the positions sorted by path. */
+interface ListedScan {
+  readonly locations: readonly MemoryFileLocation[];
+  readonly records: ReadonlyArray<MemoryFileRecord | undefined>;
+  readonly order: readonly number[];
+}
+
 /** A placeholder for a file still to be read (replaced before the scan completes). */
 const NOT_READ_YET: MemoryFileReading = { kind: 'unreadable', unreadable: { relativePath: '', reason: 'vanished' } };
 
@@ -196,6 +221,13 @@ function sameLocations(a: readonly MemoryFileLocation[] | undefined, b: readonly
   if (a === undefined || a.length !== b.length) return false;
   for (let index = 0; index < a.length; index += 1) if (a[index] !== b[index]) return false;
   return true;
+}
+
+/** Each location's position, by relative path. */
+function positionsByPath(locations: readonly MemoryFileLocation[]): Map<string, number> {
+  const positions = new Map<string, number>();
+  locations.forEach((location, index) => positions.set(location.relativePath, index));
+  return positions;
 }
 
 /** The positions of the locations, sorted by their relative paths. */

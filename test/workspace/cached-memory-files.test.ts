@@ -1,8 +1,10 @@
-import { appendFileSync, mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { cachedMemoryFileSource } from '../../src/workspace/cached-memory-files.js';
-import { FolderListingCache, listMemoryFiles } from '../../src/workspace/memory-files.js';
+import { FolderListingCache, listMemoryFiles, scanMemoryFiles } from '../../src/workspace/memory-files.js';
+import type { MemoryFileRecord } from '../../src/workspace/memory-file.js';
 import { defaultPaths, useTemporaryFolders } from './temporary-folder.js';
 
 const temporaryFolder = useTemporaryFolders();
@@ -114,5 +116,49 @@ describe('cachedMemoryFileSource (on this thread)', () => {
     // Without once, the same changes are seen.
     const fresh = cachedMemoryFileSource(defaultPaths(root), () => undefined, { pool: null });
     expect(fresh.scan().files.map((file) => file.relativePath)).toEqual(['specs/001-a/memory/one.md', 'specs/002-b/memory/two.md']);
+  });
+
+  it('gives what a fresh scan gives after any edits, additions and removals, keeping the records of untouched files', async () => {
+    // Walked a/b, a, a-b; sorted a-b, a/b, a (`-` comes before `/`): the listing's order is not the scan's.
+    const folders = ['specs/a/b/memory', 'specs/a/memory', 'specs/a-b/memory'];
+    const change = fc.record({
+      op: fc.constantFrom('edit', 'add', 'remove', 'remove-folder'),
+      folder: fc.nat(folders.length - 1),
+      name: fc.nat(3),
+    });
+    const seen = (files: readonly MemoryFileRecord[]): unknown[] => files.map(({ relativePath, contentHash, sizeBytes, sessionId }) => ({ relativePath, contentHash, sizeBytes, sessionId }));
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.array(change, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 4 }), fc.boolean(), async (steps, reuseListings) => {
+        const root = temporaryFolder();
+        for (const [index, folder] of folders.entries()) write(root, `${folder}/n${index}.md`, memory(`M${index}`));
+        // With no margin, listings of folders that did not change are reused (the same locations, in the same order).
+        const source = cachedMemoryFileSource(defaultPaths(root), () => undefined, { pool: null, ...(reuseListings ? { listingMarginMs: 0 } : {}) });
+        let last = source.scan();
+        for (const step of steps) {
+          // Past the timestamp granularity of the listing just taken, so a folder's change shows in its times.
+          await new Promise((resolve) => setTimeout(resolve, 12));
+          const touched = new Set<string>();
+          for (const { op, folder, name } of step) {
+            const relativePath = `${folders[folder]}/n${name}.md`;
+            touched.add(relativePath);
+            if (op === 'edit') {
+              if (existsSync(join(root, relativePath))) appendFileSync(join(root, relativePath), `edit ${touched.size}\n`);
+            } else if (op === 'add') write(root, relativePath, memory(`${relativePath} ${'+'.repeat(touched.size)}`));
+            else if (op === 'remove') rmSync(join(root, relativePath), { force: true });
+            else {
+              rmSync(join(root, folders[folder] as string), { recursive: true, force: true });
+              for (const file of last.files) if (file.relativePath.startsWith(`${folders[folder]}/`)) touched.add(file.relativePath);
+            }
+          }
+          const scan = source.scan();
+          expect(seen(scan.files)).toEqual(seen(scanMemoryFiles(defaultPaths(root)).files));
+          expect(scan.unreadable).toEqual([]);
+          const before = new Map(last.files.map((file) => [file.relativePath, file]));
+          for (const file of scan.files) if (!touched.has(file.relativePath) && before.has(file.relativePath)) expect(file).toBe(before.get(file.relativePath));
+          last = scan;
+        }
+      }),
+      { numRuns: 25 },
+    );
   });
 });
