@@ -265,12 +265,16 @@ describe('parseLinkedIds', () => {
 });
 
 describe('reading again with the objects of an earlier read', () => {
-  /** A bare database with opsheal's columns of memory_index and mutation_ledger, no triggers. */
-  function bareDatabase(): Database.Database {
+  /** `work` on a bare database with opsheal's columns of memory_index and mutation_ledger, no triggers; closed after. */
+  function withBareDatabase(work: (db: Database.Database) => void): void {
     const db = new Database(':memory:');
-    db.exec(`CREATE TABLE memory_index (${INDEX_ROW_COLUMNS.map((column) => (column === 'id' ? 'id INTEGER PRIMARY KEY' : column)).join(', ')})`);
-    db.exec(`CREATE TABLE mutation_ledger (${LEDGER_COLUMNS.map((column) => (column === 'id' ? 'id INTEGER PRIMARY KEY' : column)).join(', ')})`);
-    return db;
+    try {
+      db.exec(`CREATE TABLE memory_index (${INDEX_ROW_COLUMNS.map((column) => (column === 'id' ? 'id INTEGER PRIMARY KEY' : column)).join(', ')})`);
+      db.exec(`CREATE TABLE mutation_ledger (${LEDGER_COLUMNS.map((column) => (column === 'id' ? 'id INTEGER PRIMARY KEY' : column)).join(', ')})`);
+      work(db);
+    } finally {
+      db.close();
+    }
   }
 
   type RowValues = { filePath: string; anchorId: string | null; sessionId: string | null; contentHash: string | null; embeddingStatus: string | null };
@@ -314,8 +318,7 @@ describe('reading again with the objects of an earlier read', () => {
   it('gives what a fresh read gives, reusing exactly the rows whose values did not change', () => {
     fc.assert(
       fc.property(fc.array(rowValues, { maxLength: 12 }), fc.array(rowEdit, { maxLength: 12 }), (initial, edits) => {
-        const db = bareDatabase();
-        try {
+        withBareDatabase((db) => {
           for (const values of initial) insertRow(db, values);
           const earlier = readIndexRowSummaries(db);
           for (const edit of edits) {
@@ -331,9 +334,7 @@ describe('reading again with the objects of an earlier read', () => {
             }
           }
           expectReusedWhereUnchanged(earlier, readIndexRowSummaries(db, earlier), readIndexRowSummaries(db));
-        } finally {
-          db.close();
-        }
+        });
       }),
     );
   });
@@ -347,17 +348,14 @@ describe('reading again with the objects of an earlier read', () => {
   it('reads only the entries after the last earlier one when told the ledger only grew, and gives what a fresh read gives', () => {
     fc.assert(
       fc.property(fc.array(ledgerEntry, { maxLength: 10 }), fc.array(ledgerEntry, { maxLength: 4 }), (initial, appended) => {
-        const db = bareDatabase();
-        try {
+        withBareDatabase((db) => {
           for (const values of initial) appendEntry(db, values);
           const earlier = readLedgerLinks(db);
           for (const values of appended) appendEntry(db, values);
           const again = readLedgerLinks(db, earlier, true);
           expect(again).toEqual(readLedgerLinks(db));
           earlier.forEach((link, index) => expect(again[index]).toBe(link));
-        } finally {
-          db.close();
-        }
+        });
       }),
     );
   });
@@ -370,8 +368,7 @@ describe('reading again with the objects of an earlier read', () => {
     ] as const;
     fc.assert(
       fc.property(fc.array(ledgerEntry, { maxLength: 10 }), fc.array(fc.tuple(fc.nat(), fc.constantFrom(...LEDGER_UPDATED_COLUMNS), ledgerEntry), { maxLength: 10 }), fc.array(ledgerEntry, { maxLength: 4 }), (initial, changes, appended) => {
-        const db = bareDatabase();
-        try {
+        withBareDatabase((db) => {
           for (const values of initial) appendEntry(db, values);
           const earlier = readLedgerLinks(db);
           for (const [at, { column, field }, values] of changes) {
@@ -380,9 +377,7 @@ describe('reading again with the objects of an earlier read', () => {
           }
           for (const values of appended) appendEntry(db, values);
           expectReusedWhereUnchanged(earlier, readLedgerLinks(db, earlier), readLedgerLinks(db));
-        } finally {
-          db.close();
-        }
+        });
       }),
     );
   });

@@ -1,5 +1,5 @@
-import { readFtsIndexedIds, readIndexRowSummaries, readVectorIds } from '../../workspace/index-reads.js';
-import type { IndexRowSummary } from '../../workspace/index-row.js';
+import { readFtsIndexedIds, readVectorIds } from '../../workspace/index-reads.js';
+import { cachedRowSummaries } from '../cached-row-summaries.js';
 import type { IndexDatabase } from '../index-database-session.js';
 import { cachedIndexRead } from '../index-read-cache.js';
 import type { LiveContext } from '../live-class.js';
@@ -41,7 +41,7 @@ export function readIndexSide(
   index: IndexDatabase,
 ): Pick<IndexDriftState, 'rows' | 'ftsIndexedIds' | 'vectorIds'> & { readonly notes: readonly string[] } {
   const notes: string[] = [];
-  const rows = cachedIndexRead<IndexRowSummary[]>(context, 'row-summaries', 'memory_index', (earlier) => readIndexRowSummaries(index.db, earlier));
+  const rows = cachedRowSummaries(context, index.db);
   let ftsIndexedIds: readonly number[] | undefined;
   try {
     ftsIndexedIds = cachedIndexRead(context, 'fts-ids', 'memory_fts', () => readFtsIndexedIds(index.db));

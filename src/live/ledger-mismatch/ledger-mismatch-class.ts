@@ -1,11 +1,11 @@
 import type { Database } from 'better-sqlite3';
 import { failureClassStep } from '../../catalog/failure-classes.js';
 import { retryableFailure, succeeded, type StepOutcome } from '../../core/step-outcome.js';
-import { ledgerTriggers, readIndexRowSummaries, readLedgerLinks } from '../../workspace/index-reads.js';
-import type { IndexRowSummary } from '../../workspace/index-row.js';
+import { ledgerTriggers, readLedgerLinks } from '../../workspace/index-reads.js';
 import type { LedgerLink } from '../../workspace/ledger-entry.js';
 import { appendLedgerEntries } from '../../workspace/ledger-append.js';
 import { LEDGER_DELETE_TRIGGER_DDL, LEDGER_UPDATE_TRIGGER_DDL } from '../../workspace/server-schema.js';
+import { cachedRowSummaries } from '../cached-row-summaries.js';
 import { escalationItems } from '../escalation-items.js';
 import { countByKind, nonZeroCounts } from '../finding-counts.js';
 import { openIndex, withIndexDatabase } from '../index-database-session.js';
@@ -87,7 +87,7 @@ export const ledgerMismatchClass: LiveClass = {
 /** The rows and the ledger, kept across the run's steps while the database is unchanged (index-read-cache.ts). */
 export function readLedgerState(context: LiveContext, db: Database): LedgerState {
   return {
-    rows: cachedIndexRead<IndexRowSummary[]>(context, 'row-summaries', 'memory_index', (earlier) => readIndexRowSummaries(db, earlier)),
+    rows: cachedRowSummaries(context, db),
     entries: cachedIndexRead<LedgerLink[]>(context, 'ledger-links', 'mutation_ledger', (earlier, onlyAppended) => readLedgerLinks(db, earlier, onlyAppended)),
     triggers: ledgerTriggers(db),
   };

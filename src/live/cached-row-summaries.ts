@@ -1,0 +1,14 @@
+import type { Database } from 'better-sqlite3';
+import { readIndexRowSummaries } from '../workspace/index-reads.js';
+import type { IndexRowSummary } from '../workspace/index-row.js';
+import { cachedIndexRead } from './index-read-cache.js';
+import type { LiveContext } from './live-class.js';
+
+/**
+ * Every row's summary, kept across the run's steps while the database is unchanged
+ * (index-read-cache.ts). index-drift and ledger-mismatch judge the same rows: one key, read one
+ * way, so that a class after another gets the very array the first one read.
+ */
+export function cachedRowSummaries(context: LiveContext, db: Database): IndexRowSummary[] {
+  return cachedIndexRead<IndexRowSummary[]>(context, 'row-summaries', 'memory_index', (earlier) => readIndexRowSummaries(db, earlier));
+}
