@@ -2,9 +2,11 @@ import { copyDatabase } from './database-backup.js';
 import { DatabaseUnusableError } from './database-unusable-error.js';
 import { databaseIntegrity, requireSoundDatabase, type DatabaseIntegrity } from './database-integrity.js';
 import { openIndexDatabase } from './index-database.js';
+import type { MemoryMetadata } from './memory-file.js';
+import { readMemoryMetadata } from './memory-file-reader.js';
 
 /**
- * Database work a helper thread of memory-file-pool.ts can do while the main thread works on:
+ * Work a helper thread of memory-file-pool.ts can do while the main thread works on:
  * SQLite's own checks and the repair's backup read every page, and need nothing from the main
  * thread but paths. The helper opens a connection of its own, runs the same functions the main
  * thread would, and answers with what they returned; an error it cannot pass on exactly (anything
@@ -30,10 +32,24 @@ export interface DatabaseCopyTask {
   readonly target: string;
 }
 
-export type HelperTask = DatabaseCheckTask | DatabaseCopyTask;
+/**
+ * The whole metadata of the files a repair writes rows from (memory-file-reader.ts's
+ * readMemoryMetadata: read again, and hash checked against what the scan read).
+ */
+export interface MemoryMetadataTask {
+  readonly kind: 'memory-metadata';
+  readonly files: readonly { readonly absolutePath: string; readonly relativePath: string; readonly contentHash: string }[];
+}
+
+export type HelperTask = DatabaseCheckTask | DatabaseCopyTask | MemoryMetadataTask;
 
 export type HelperTaskResult =
-  | { readonly ok: true; readonly integrity?: DatabaseIntegrity }
+  | {
+      readonly ok: true;
+      readonly integrity?: DatabaseIntegrity;
+      /** A memory-metadata task's answer, file by file; `null` where readMemoryMetadata threw (the main thread reads that file again, for the error). */
+      readonly metadata?: readonly (MemoryMetadata | null)[];
+    }
   /** `unusable`: the check's own verdict (a corrupt database); without it, run the check again on the main thread. */
   | { readonly ok: false; readonly unusable?: { readonly message: string; readonly retryable: boolean; readonly code: string | undefined } };
 
@@ -44,7 +60,16 @@ export function runHelperTask(task: HelperTask): HelperTaskResult | Promise<Help
       (): HelperTaskResult => ({ ok: false }),
     );
   }
+  if (task.kind === 'memory-metadata') return { ok: true, metadata: task.files.map(metadataOrNull) };
   return runDatabaseChecks(task);
+}
+
+function metadataOrNull(file: MemoryMetadataTask['files'][number]): MemoryMetadata | null {
+  try {
+    return readMemoryMetadata(file.absolutePath, file.relativePath, file.contentHash);
+  } catch {
+    return null;
+  }
 }
 
 function runDatabaseChecks(task: DatabaseCheckTask): HelperTaskResult {

@@ -40,6 +40,11 @@ import { readMemoryFile, type MemoryFileLocation, type MemoryFileReading } from 
 
 /** Jobs with fewer items than this run on the main thread alone (unless OPSHEAL_THREADS is set). */
 export const POOL_MIN_ITEMS = { read: 25_000, stat: 25_000 } as const;
+/**
+ * A task over fewer files than this (reading a repair's files again) runs on the main thread (unless
+ * OPSHEAL_THREADS is set): posting it and its answer would cost about what it saves.
+ */
+export const POOL_MIN_FILE_TASK_ITEMS = 64;
 /** SQLite's checks of a smaller database run on the main thread (bytes; unless OPSHEAL_THREADS is set). */
 export const POOL_MIN_DATABASE_BYTES = 64 * 1024 * 1024;
 /**
@@ -124,6 +129,14 @@ export class MemoryFilePool {
   /** Whether whole-database work on this database (SQLite's checks, a backup's copy) is worth a helper: a large one; any, when forced. */
   worthAHelper(databasePath: string): boolean {
     return this.forced || largeIndexDatabase(databasePath);
+  }
+
+  /**
+   * Whether a task over `items` files is worth a helper: only once the helpers run (a large scan
+   * started them; starting one costs more than the task saves), and for enough files; any, when forced.
+   */
+  worthAFileTask(items: number): boolean {
+    return this.helpers !== undefined && this.helpers.length > 0 && (this.forced || items >= POOL_MIN_FILE_TASK_ITEMS);
   }
 
   /** Starts reading the files; `undefined` when the job is too small for helpers. */

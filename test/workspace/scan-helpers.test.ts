@@ -73,8 +73,26 @@ describe('scans on helper threads', () => {
         db.close();
       }
     };
-    const brokenState = contents(join(broken, '.opencode', 'skill', 'system-spec-kit', 'mcp_server', 'database', 'context-index.sqlite'));
+    const databaseIn = (workspace: string): string => join(workspace, '.opencode', 'skill', 'system-spec-kit', 'mcp_server', 'database', 'context-index.sqlite');
+    const brokenState = contents(databaseIn(broken));
     expect(contents(backupOf(withCopy))).toBe(brokenState);
     expect(contents(backupOf(withoutCopy))).toBe(brokenState);
+
+    // The rows written from files read again on a helper (metadata-ahead.ts) hold what the rows
+    // written without helpers hold (the times aside: each run stamps its own).
+    const healedRows = (workspace: string): unknown[] => {
+      const db = new Database(databaseIn(workspace), { readonly: true });
+      try {
+        return db
+          .prepare('SELECT id, file_path, title, trigger_phrases, importance_tier, context_type, session_id, content_hash, embedding_status FROM memory_index ORDER BY id')
+          .raw(true)
+          .all();
+      } finally {
+        db.close();
+      }
+    };
+    const withRows = healedRows(withCopy);
+    expect(withRows).toEqual(healedRows(withoutCopy));
+    expect(withRows).not.toEqual(healedRows(broken));
   });
 });

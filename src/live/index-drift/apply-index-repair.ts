@@ -19,10 +19,12 @@ export interface IndexRepairSettings {
   readonly vectorsWritable: boolean;
   readonly origin: RepairOrigin;
   /**
-   * The whole metadata of a file a row is written from (a scan keeps only its session): read again,
-   * and throwing when the file no longer holds what was scanned, so nothing is written from it.
+   * The whole metadata of the files rows are written from (a scan keeps only their session), in the
+   * order given ({@link filesWrittenBy}), read again: throws for the first file that no longer holds
+   * what was scanned, so nothing is written from it. Called once, before the first write; the reads
+   * may have begun on a helper thread as soon as the plan was made (metadata-ahead.ts).
    */
-  readonly metadataOf: (file: MemoryFileRecord) => MemoryMetadata;
+  readonly metadataOf: (files: readonly MemoryFileRecord[]) => readonly MemoryMetadata[];
 }
 
 /**
@@ -47,7 +49,6 @@ export function applyIndexRepair(db: Database, operations: readonly IndexRepairO
        session_id, content_hash, file_mtime_ms, embedding_status, created_at, updated_at)
      VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
   );
-  let nextId: number | undefined;
   const refreshRow = db.prepare(
     `UPDATE memory_index SET title = ?, trigger_phrases = ?, importance_tier = ?, context_type = ?, content_hash = ?,
        file_mtime_ms = ?, embedding_status = 'pending', updated_at = ? WHERE id = ?`,
@@ -60,12 +61,22 @@ export function applyIndexRepair(db: Database, operations: readonly IndexRepairO
     if (deleteVector && deleteVector.run(BigInt(id)).changes > 0) counts.vectors_dropped++;
   };
 
-  // Every file a row is written from is read before anything is written: one that changed since the
-  // scan stops the repair before its first change, not halfway (the transaction would undo it anyway).
-  const metadata = new Map<MemoryFileRecord, MemoryMetadata>();
+  // All the writes depend on is read before the first of them: the first free id, whether each
+  // orphan's file is still gone, and the metadata of every file a row is written from, so that a file
+  // that changed since the scan stops the repair before its first change, not halfway (the
+  // transaction would undo it anyway). The metadata is collected last: it may be being read on a
+  // helper thread meanwhile.
+  let nextId = operations.some((operation) => operation.op === 'insert-row') ? firstUnusedId(db, settings.vectorsWritable) : 0;
+  const cameBack = new Set<IndexRepairOperation>();
   for (const operation of operations) {
-    if (operation.op === 'insert-row' || operation.op === 'refresh-row') metadata.set(operation.file, settings.metadataOf(operation.file));
+    // The file may have come back since the scan (the memory server writing as we heal): a row is
+    // only deleted when its file is still gone inside the transaction.
+    if (operation.op === 'delete-row' && existsSync(join(settings.workspaceRoot, operation.relativePath))) cameBack.add(operation);
   }
+  const files = filesWrittenBy(operations);
+  const read = settings.metadataOf(files);
+  const metadata = new Map<MemoryFileRecord, MemoryMetadata>();
+  files.forEach((file, index) => metadata.set(file, read[index] as MemoryMetadata));
   const metadataOf = (file: MemoryFileRecord): MemoryMetadata => metadata.get(file) as MemoryMetadata;
 
   // A rebuild re-indexes FTS from memory_index as it ends up, so the server's triggers that keep FTS in
@@ -80,7 +91,6 @@ export function applyIndexRepair(db: Database, operations: readonly IndexRepairO
         const { file } = operation;
         const filePath = storedPath(file.relativePath, settings.newRowPaths);
         const meta = metadataOf(file);
-        nextId ??= firstUnusedId(db, settings.vectorsWritable);
         const id = nextId++;
         insertRow.run(id, file.specFolder, filePath, meta.title, JSON.stringify(meta.triggerPhrases), meta.importanceTier, meta.contextType,
           meta.sessionId, file.contentHash, Math.round(file.mtimeMs), timestamp, timestamp);
@@ -106,9 +116,7 @@ export function applyIndexRepair(db: Database, operations: readonly IndexRepairO
       }
       case 'delete-row': {
         const { row, relativePath } = operation;
-        // The file may have come back since the scan (the memory server writing as we heal):
-        // a row is only deleted when its file is still gone inside the transaction.
-        if (existsSync(join(settings.workspaceRoot, relativePath))) {
+        if (cameBack.has(operation)) {
           counts.skipped++;
           break;
         }
@@ -148,6 +156,13 @@ export function applyIndexRepair(db: Database, operations: readonly IndexRepairO
   return counts;
 }
 
+/** The files rows are written from (inserted or refreshed), in the order of the operations that write them. */
+export function filesWrittenBy(operations: readonly IndexRepairOperation[]): MemoryFileRecord[] {
+  const files: MemoryFileRecord[] = [];
+  for (const operation of operations) if (operation.op === 'insert-row' || operation.op === 'refresh-row') files.push(operation.file);
+  return files;
+}
+
 /**
  * Drops the triggers on memory_index that write to memory_fts and returns what creates them again
  * from their own SQL, unchanged. Only inside the repair's transaction: a rollback, or a process
@@ -167,6 +182,7 @@ function suspendFtsTriggers(db: Database): () => void {
  * The id a new row takes: above every row, every memory the ledger has ever linked and every vector.
  * SQLite would hand out max(id) + 1, which is the id of a deleted top row: the new memory would
  * inherit its ledger history, and an unrecorded deletion of the old one would vanish from view.
+ * Looked up before the repair's first write, so a row the repair deletes does not give its id away.
  */
 function firstUnusedId(db: Database, vectorsWritable: boolean): number {
   const topRow = (db.prepare('SELECT max(id) AS top FROM memory_index').get() as { top: number | null }).top ?? 0;

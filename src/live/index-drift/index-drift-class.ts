@@ -1,5 +1,4 @@
 import type { Database } from 'better-sqlite3';
-import { join } from 'node:path';
 import { failureClassStep } from '../../catalog/failure-classes.js';
 import { retryableFailure, succeeded, type StepOutcome } from '../../core/step-outcome.js';
 import { afterCheck, beginSoundnessCheck, startIntegrityCheck, startSoundnessCheck } from '../background-checks.js';
@@ -10,8 +9,9 @@ import type { CheckReport, LiveClass, LiveContext } from '../live-class.js';
 import { repairTimestamp, repairUnderLock } from '../locked-repair.js';
 import { newRowPaths } from '../memory-path.js';
 import { guarded } from '../step-errors.js';
-import { readMemoryMetadata } from '../../workspace/memory-file-reader.js';
-import { applyIndexRepair } from './apply-index-repair.js';
+import type { MemoryFileRecord } from '../../workspace/memory-file.js';
+import { readMetadataAhead, type MetadataAhead } from '../metadata-ahead.js';
+import { applyIndexRepair, filesWrittenBy } from './apply-index-repair.js';
 import { rememberedIndexDrift } from './remembered-detection.js';
 import { INDEX_DRIFT_KINDS } from './index-drift-state.js';
 import { injectIndexDrift, INDEX_DRIFT_FAULTS, checkIndexDriftInjectable } from './inject-index-drift.js';
@@ -58,15 +58,22 @@ export const indexDriftClass: LiveClass = {
       })),
 
       repair: () => guarded(async () => {
+        // The files rows are written from are read again as soon as the plan names them, on a helper
+        // when one runs, while this thread goes on to the backup and the look-ups before the writes.
+        let ahead: MetadataAhead | undefined;
         const result = await repairUnderLock<IndexRepairOperation>(context, () => openIndex(context, 'write').db, {
-          plan: (db) => planFromDatabase(context, db),
+          plan: (db) => {
+            const operations = planFromDatabase(context, db);
+            ahead = readMetadataAhead(context, filesWrittenBy(operations));
+            return operations;
+          },
           apply: (db, operations) => applyIndexRepair(db, operations, {
             workspaceRoot: context.paths.root,
             newRowPaths: newRowPaths(storedPaths(db), context.paths.root),
             timestamp: repairTimestamp(context),
             vectorsWritable: vectorsWritable(db),
             origin: { failureClass: CLASS, step: failureClassStep(CLASS, 'repair').name },
-            metadataOf: (file) => readMemoryMetadata(join(context.paths.root, file.relativePath), file.relativePath, file.contentHash),
+            metadataOf: (files) => (ahead !== undefined && sameFiles(ahead.files, files) ? ahead : readMetadataAhead(context, files)).collect(),
           }),
         });
         return succeeded(nonZeroCounts(result.counts));
@@ -122,6 +129,10 @@ function planFromDatabase(context: LiveContext, db: Database): IndexRepairOperat
   const index = { db, vectorsLoaded: vectorsWritable(db) };
   const read = readIndexDriftState(context, index);
   return planIndexRepair(read.state, rememberedIndexDrift(read.state).findings);
+}
+
+function sameFiles(a: readonly MemoryFileRecord[], b: readonly MemoryFileRecord[]): boolean {
+  return a.length === b.length && a.every((file, index) => file === b[index]);
 }
 
 function vectorsWritable(db: Database): boolean {

@@ -1,4 +1,4 @@
-import { appendFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { acquireWorkspaceLock } from '../../../src/workspace/workspace-lock.js';
@@ -260,6 +260,36 @@ describe('index-drift live class', () => {
     const appended = ledgerRows(db).slice(before.ledger.length);
     expect(appended.map((entry) => entry['mutation_type'])).toEqual(['create']);
     expect(appended[0]?.['new_hash']).toBe(row['content_hash']);
+  });
+
+  it('deletes no row whose file came back after the repair planned: it is skipped, and the index is whole again', async () => {
+    const workspace = template.copy();
+    const { db } = workspace.paths;
+    const row = indexRows(db)[7] as Row;
+    const path = join(workspace.root, String(row['file_path']));
+    const text = readFileSync(path);
+    rmSync(path);
+    const before = baseline(workspace);
+    // The memory server writes the file back just after the repair's plan scanned without it (scan 2).
+    const context = workspace.context();
+    let scans = 0;
+    const racing: LiveContext = {
+      ...context,
+      memoryFiles: {
+        scan: () => {
+          const scan = context.memoryFiles.scan();
+          scans += 1;
+          if (scans === 2) writeFileSync(path, text);
+          return scan;
+        },
+      },
+    };
+    const run = await healClass(indexDriftClass, racing);
+    expect(attemptTrail(run)).toEqual(['detect-divergence:success', 'rebuild-index:success', 'verify-parity:success']);
+    expect(stepDetails(run, 'rebuild-index')).toMatchObject({ skipped: 1 });
+    expect(stepDetails(run, 'rebuild-index')).not.toHaveProperty('deleted');
+    expect(indexRows(db)).toEqual(before.index);
+    expect(ledgerRows(db)).toEqual(before.ledger);
   });
 
   it('sets the FTS triggers aside while the rows change before a rebuild, and puts them back as they were; other triggers keep firing', async () => {
