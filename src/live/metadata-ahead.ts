@@ -27,7 +27,7 @@ export function readMetadataAhead(context: LiveContext, files: readonly MemoryFi
   const { root } = context.paths;
   const readHere = (file: MemoryFileRecord): MemoryMetadata => readMemoryMetadata(join(root, file.relativePath), file.relativePath, file.contentHash);
   const pool = processPool();
-  if (pool === undefined || !pool.worthAFileTask(files.length)) return { files, collect: () => files.map(readHere) };
+  if (files.length === 0 || pool === undefined || !pool.worthAFileTask(files.length)) return { files, collect: () => files.map(readHere) };
   const job = pool.startTask({
     kind: 'memory-metadata',
     files: files.map((file) => ({ absolutePath: join(root, file.relativePath), relativePath: file.relativePath, contentHash: file.contentHash })),

@@ -135,7 +135,7 @@ describe('readMetadataAhead', () => {
     expect(readMetadataAhead(workspace.context(), files).collect()).toEqual(files.map((file) => metadataHere(workspace, file)));
   });
 
-  it('posts nothing when a helper is not worth it, and reads the files when collected', () => {
+  it('posts nothing when a helper is not worth it or there is nothing to read, and reads the files when collected', () => {
     pool.worthIt = false;
     const workspace = template.copy();
     const files = filesOf(workspace, 2);
@@ -145,5 +145,8 @@ describe('readMetadataAhead', () => {
     expect(ahead.collect()).toEqual(expected);
     rmSync(join(workspace.root, files[0]?.relativePath as string));
     expect((errorOf(() => readMetadataAhead(workspace.context(), files).collect()) as NodeJS.ErrnoException).code).toBe('ENOENT');
+    pool.worthIt = true;
+    expect(readMetadataAhead(workspace.context(), []).collect()).toEqual([]);
+    expect(pool.tasks).toEqual([]);
   });
 });
