@@ -6,12 +6,13 @@ import type { MemoryMetadata } from './memory-file.js';
 import { readMemoryMetadata } from './memory-file-reader.js';
 
 /**
- * Work a helper thread of memory-file-pool.ts can do while the main thread works on:
- * SQLite's own checks and the repair's backup read every page, and need nothing from the main
- * thread but paths. The helper opens a connection of its own, runs the same functions the main
- * thread would, and answers with what they returned; an error it cannot pass on exactly (anything
- * but a finding of the check itself) makes the main thread run the task again itself, so errors
- * keep their type and wording.
+ * Work a helper thread of memory-file-pool.ts can do while the main thread works on: SQLite's own
+ * checks and the repair's backup read every page, and a repair reads again the files it writes rows
+ * from; none needs anything from the main thread but paths (and hashes). The helper opens a
+ * connection of its own, runs the same functions the main thread would, and answers with what they
+ * returned; an error it cannot pass on exactly (anything but a finding of the check itself, any
+ * file that could not be read as scanned) makes the main thread do that part again itself, so
+ * errors keep their type and wording.
  */
 export interface DatabaseCheckTask {
   readonly kind: 'database-checks';

@@ -1,8 +1,8 @@
 /**
  * A helper thread of memory-file-pool.ts: it waits for jobs and claims their batches alongside the
  * main thread (memory-file-jobs.ts), or takes a task (helper-tasks.ts: SQLite's checks of the
- * database, the copy of a repair's backup). It never changes a memory file or the database; the one
- * file it writes is the backup copy it was given the name of.
+ * database, the copy of a repair's backup, a repair's files read again). It never changes a memory
+ * file or the database; the one file it writes is the backup copy it was given the name of.
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import {
