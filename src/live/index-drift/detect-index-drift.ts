@@ -173,13 +173,19 @@ function idSet(ids: readonly number[]): IdSet {
   }
   if (max > 4 * ids.length + 1024) return new Set(ids);
   const marks = new Uint8Array(max + 1);
-  const distinct: number[] = [];
-  for (const id of ids) {
-    if (marks[id] === 1) continue;
+  // Until an id comes twice, the ids themselves are the distinct ones in first-seen order: a copy
+  // (100,000 entries, garbage once the step ends) is made only from the first repeat on.
+  let distinct: number[] | undefined;
+  ids.forEach((id, index) => {
+    if (marks[id] === 1) {
+      distinct ??= ids.slice(0, index);
+      return;
+    }
     marks[id] = 1;
-    distinct.push(id);
-  }
-  return { has: (id) => Number.isSafeInteger(id) && id >= 0 && id <= max && marks[id] === 1, values: () => distinct };
+    distinct?.push(id);
+  });
+  const values = distinct ?? ids;
+  return { has: (id) => Number.isSafeInteger(id) && id >= 0 && id <= max && marks[id] === 1, values: () => values };
 }
 
 function short(hash: string | null): string {
