@@ -11,6 +11,7 @@ import type { HelperTask, HelperTaskResult } from '../../src/workspace/helper-ta
 import type { MemoryFileRecord } from '../../src/workspace/memory-file.js';
 import { MemoryFileChangedError, readMemoryMetadata } from '../../src/workspace/memory-file-reader.js';
 import { scanMemoryFiles } from '../../src/workspace/memory-files.js';
+import { thrown } from '../support/thrown.js';
 import { useWorkspaceTemplate, type LiveWorkspace } from './live-workspace.js';
 
 /** What the stand-in helper does with a task: runs it as it is posted, or never takes it. */
@@ -61,15 +62,6 @@ function metadataHere(workspace: LiveWorkspace, file: MemoryFileRecord): ReturnT
   return readMemoryMetadata(join(workspace.root, file.relativePath), file.relativePath, file.contentHash);
 }
 
-function errorOf(work: () => unknown): unknown {
-  try {
-    work();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected an error');
-}
-
 describe('readMetadataAhead', () => {
   it("gives the helper's answers, in the files' order, without reading the files again", () => {
     const workspace = template.copy();
@@ -103,7 +95,7 @@ describe('readMetadataAhead', () => {
       return answer?.ok === true ? (answer.metadata ?? []).map((metadata) => metadata === null) : [];
     };
     expect(answered()).toEqual([false, true, false, true, false]);
-    const error = errorOf(() => ahead.collect());
+    const error = thrown(() => ahead.collect());
     expect(error).toBeInstanceOf(MemoryFileChangedError);
     expect((error as Error).message).toBe(`${second.relativePath} changed since it was read: scan again before writing it into the index`);
 
@@ -112,7 +104,7 @@ describe('readMetadataAhead', () => {
     const again = readMetadataAhead(workspace.context(), files);
     expect(answered()).toEqual([false, true, false, true, false]);
     writeFileSync(secondPath, secondText);
-    const vanished = errorOf(() => again.collect());
+    const vanished = thrown(() => again.collect());
     expect((vanished as NodeJS.ErrnoException).code).toBe('ENOENT');
     expect((vanished as Error).message).toBe(`${fourth.relativePath}: vanished since it was read`);
   });
@@ -125,7 +117,7 @@ describe('readMetadataAhead', () => {
     expect(pool.tasks).toHaveLength(1);
     const last = files[2] as MemoryFileRecord;
     appendFileSync(join(workspace.root, last.relativePath), '\nEdited after the plan.\n');
-    expect((errorOf(() => ahead.collect()) as Error).message).toBe(`${last.relativePath} changed since it was read: scan again before writing it into the index`);
+    expect((thrown(() => ahead.collect()) as Error).message).toBe(`${last.relativePath} changed since it was read: scan again before writing it into the index`);
   });
 
   it('does not trust an answer that does not cover every file', () => {
@@ -144,7 +136,7 @@ describe('readMetadataAhead', () => {
     expect(pool.tasks).toEqual([]);
     expect(ahead.collect()).toEqual(expected);
     rmSync(join(workspace.root, files[0]?.relativePath as string));
-    expect((errorOf(() => readMetadataAhead(workspace.context(), files).collect()) as NodeJS.ErrnoException).code).toBe('ENOENT');
+    expect((thrown(() => readMetadataAhead(workspace.context(), files).collect()) as NodeJS.ErrnoException).code).toBe('ENOENT');
     pool.worthIt = true;
     expect(readMetadataAhead(workspace.context(), []).collect()).toEqual([]);
     expect(pool.tasks).toEqual([]);

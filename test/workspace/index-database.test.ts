@@ -4,18 +4,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { classifySqliteError, DatabaseUnusableError, openIndexDatabase } from '../../src/workspace/index-database.js';
 import { MEMORY_INDEX_DDL } from '../../src/workspace/server-schema.js';
+import { thrown } from '../support/thrown.js';
 import { useTemporaryFolders } from './temporary-folder.js';
 
 const temporaryFolder = useTemporaryFolders();
-
-function thrown(run: () => unknown): unknown {
-  try {
-    run();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected an error');
-}
 
 function emptyDatabase(): string {
   const path = join(temporaryFolder(), 'index.sqlite');

@@ -43,6 +43,25 @@ const FAULTS = [
   { fault: 'orphaned-vector', finding: 'orphaned-vector', ledger: [] },
 ] as const;
 
+/**
+ * The context with `act` run right after the run's second scan, the one index-drift's repair plans
+ * on (detect made the first): the memory server writing while opsheal repairs.
+ */
+function afterPlanScan(context: LiveContext, act: () => void): LiveContext {
+  let scans = 0;
+  return {
+    ...context,
+    memoryFiles: {
+      scan: () => {
+        const scan = context.memoryFiles.scan();
+        scans += 1;
+        if (scans === 2) act();
+        return scan;
+      },
+    },
+  };
+}
+
 function byId(rows: readonly Row[]): Map<number, Row> {
   return new Map(rows.map((row) => [Number(row['id']), row]));
 }
@@ -236,20 +255,8 @@ describe('index-drift live class', () => {
     const injection = await indexDriftClass.inject(workspace.context(), { kind: 'deleted-row', count: 1, seed: 5 });
     const path = injection.injected[0]?.path as string;
     const before = baseline(workspace);
-    // The memory server writes the file just after the repair's plan has read it (scan 2 of the run).
-    const context = workspace.context();
-    let scans = 0;
-    const racing: LiveContext = {
-      ...context,
-      memoryFiles: {
-        scan: () => {
-          const scan = context.memoryFiles.scan();
-          scans += 1;
-          if (scans === 2) appendFileSync(join(workspace.root, path), '\nWritten while opsheal was repairing.\n');
-          return scan;
-        },
-      },
-    };
+    // The memory server writes the file just after the repair's plan has read it.
+    const racing = afterPlanScan(workspace.context(), () => appendFileSync(join(workspace.root, path), '\nWritten while opsheal was repairing.\n'));
     const run = await healClass(indexDriftClass, racing);
     expect(attemptTrail(run)).toEqual(['detect-divergence:success', 'rebuild-index:retryable-failure', 'rebuild-index:success', 'verify-parity:success']);
     const failed = run.env.events.find((event) => event.type === 'attempt-ended' && event.step === 'rebuild-index');
@@ -270,21 +277,8 @@ describe('index-drift live class', () => {
     const text = readFileSync(path);
     rmSync(path);
     const before = baseline(workspace);
-    // The memory server writes the file back just after the repair's plan scanned without it (scan 2).
-    const context = workspace.context();
-    let scans = 0;
-    const racing: LiveContext = {
-      ...context,
-      memoryFiles: {
-        scan: () => {
-          const scan = context.memoryFiles.scan();
-          scans += 1;
-          if (scans === 2) writeFileSync(path, text);
-          return scan;
-        },
-      },
-    };
-    const run = await healClass(indexDriftClass, racing);
+    // The memory server writes the file back just after the repair's plan scanned without it.
+    const run = await healClass(indexDriftClass, afterPlanScan(workspace.context(), () => writeFileSync(path, text)));
     expect(attemptTrail(run)).toEqual(['detect-divergence:success', 'rebuild-index:success', 'verify-parity:success']);
     expect(stepDetails(run, 'rebuild-index')).toMatchObject({ skipped: 1 });
     expect(stepDetails(run, 'rebuild-index')).not.toHaveProperty('deleted');
