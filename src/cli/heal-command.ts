@@ -5,7 +5,8 @@ import { formatArgv } from '../commands/format-argv.js';
 import type { StepAction } from '../core/step-action.js';
 import type { ClassRunPlan, RunnableStep } from '../core/step-runner.js';
 import type { LiveClass, LiveContext } from '../live/live-class.js';
-import { loadLiveClass, usesIndexDatabase } from '../live/live-classes.js';
+import { fullCollection } from '../io/full-collection.js';
+import { loadLiveClass, readsMemoryFiles, usesIndexDatabase } from '../live/live-classes.js';
 import { readCommandLine } from './command-line.js';
 import { RETRY_OPTIONS, readRetryPolicy } from './drill-options.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
@@ -53,17 +54,41 @@ export async function healCommand(context: CommandContext): Promise<ExitCode> {
     for (const entry of prepared) await printPlan(entry, live, { sink, json, now });
     return EXIT.ok;
   }
-  const plans = prepared.map((entry): ClassRunPlan => ({
-    failureClass: entry.failureClass.id,
-    owner: entry.failureClass.owner,
-    scenario: 'live',
-    recoverySummary: entry.failureClass.summary,
-    healthySummary: entry.failureClass.healthySummary,
-    policy,
-    steps: entry.steps,
-  }));
+  const releaseBefore = releaseMemoryFilesBefore(prepared);
+  const plans = prepared.map((entry, index) => async (): Promise<ClassRunPlan> => {
+    if (index === releaseBefore && live.memoryFiles.release !== undefined) {
+      live.memoryFiles.release();
+      fullCollection()();
+    }
+    return {
+      failureClass: entry.failureClass.id,
+      owner: entry.failureClass.owner,
+      scenario: 'live',
+      recoverySummary: entry.failureClass.summary,
+      healthySummary: entry.failureClass.healthySummary,
+      policy,
+      steps: entry.steps,
+    };
+  });
   const { exitCode } = await runPlans(plans, { sink, now, json, env });
   return exitCode;
+}
+
+/**
+ * The position of the class before which the memory files' scans are let go: the first class after
+ * the last one whose own actions scan the files; `undefined` when no class follows one. What the
+ * scans keep for later steps (each file's record, the folder listings: some 60 MB at 100,000
+ * files) is then released and collected before the next class reads its own tables, instead of
+ * being carried to the end of the run.
+ */
+export function releaseMemoryFilesBefore(classes: readonly PreparedClass[]): number | undefined {
+  const last = classes.findLastIndex(readsFilesItself);
+  return last >= 0 && last + 1 < classes.length ? last + 1 : undefined;
+}
+
+/** Whether the class's own built-in actions scan the memory files (a configured command does what it does). */
+function readsFilesItself(entry: PreparedClass): boolean {
+  return entry.liveClass !== undefined && readsMemoryFiles(entry.failureClass.id) && entry.steps.length > entry.commandSteps.length;
 }
 
 /** A class ready to run: its steps resolved to config commands or built-in actions. */

@@ -1,4 +1,5 @@
 import { formatArgv } from '../commands/format-argv.js';
+import { fullCollection } from '../io/full-collection.js';
 import type { LiveContext } from '../live/live-class.js';
 import { cachedMemoryFileSource } from '../workspace/cached-memory-files.js';
 import { largeIndexDatabase } from '../workspace/memory-file-pool.js';
@@ -8,7 +9,9 @@ import type { ResolvedWorkspace } from './workspace-options.js';
 /**
  * The context the live classes get from the CLI: the workspace, the clock, and progress on a terminal.
  * `readOnly`: the command only reports (check, heal --dry-run), so every class judges one scan of the
- * files; otherwise each step rescans, re-reading only what changed (cached-memory-files.ts).
+ * files; otherwise each step rescans, re-reading only what changed (cached-memory-files.ts), and the
+ * garbage a full read on helper threads leaves is collected at once, since the run goes on for many
+ * more steps (io/full-collection.ts).
  */
 export function createLiveContext(
   workspace: ResolvedWorkspace,
@@ -22,7 +25,11 @@ export function createLiveContext(
     backup: settings.backup,
     rerunCommand: (failureClass, phase) =>
       formatArgv([settings.program, phase === 'repair' ? 'heal' : 'check', failureClass, ...workspace.selector]),
-    memoryFiles: cachedMemoryFileSource(workspace.paths, report, { once: settings.readOnly === true, expectMany: largeIndexDatabase(workspace.paths.db) }),
+    memoryFiles: cachedMemoryFileSource(workspace.paths, report, {
+      once: settings.readOnly === true,
+      expectMany: largeIndexDatabase(workspace.paths.db),
+      ...(settings.readOnly === true ? {} : { afterHelperRead: fullCollection() }),
+    }),
     progress: report,
   };
 }

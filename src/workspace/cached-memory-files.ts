@@ -32,6 +32,13 @@ export interface CachedMemoryFileSourceOptions {
    * and scan again within it set 0.
    */
   readonly listingMarginMs?: number;
+  /**
+   * Called when a scan that handed every file to the helper pool (the first, or the first after
+   * `release`) is complete, for a run that wants to collect the garbage that reading leaves (the
+   * helpers' batches, copied into records: tens of megabytes at 100,000 files) before it goes on
+   * (`heal`: io/full-collection.ts). Not called for scans without helpers.
+   */
+  readonly afterHelperRead?: () => void;
 }
 
 /**
@@ -52,7 +59,7 @@ export function cachedMemoryFileSource(
   let lastScan: MemoryFileScan | undefined;
   // Folders whose listing has not changed since the last scan are not listed again.
   const once = options.once === true;
-  const listings = once ? undefined : new FolderListingCache(options.listingMarginMs);
+  let listings = once ? undefined : new FolderListingCache(options.listingMarginMs);
   // With `once`: the completion of the one scan, which gives the same scan to every caller.
   let onlyScan: (() => MemoryFileScan) | undefined;
   // The paths of the last stat job, shared with the helpers, kept while the listing stays the same.
@@ -98,7 +105,9 @@ export function cachedMemoryFileSource(
       const order = sortedOrder(locations);
       return () => {
         const readings = firstRead !== undefined ? collectWithProgress(firstRead) : readInline(locations, true);
-        return finish(locations, readings, listedUnreadable, order);
+        const scan = finish(locations, readings, listedUnreadable, order);
+        if (firstRead !== undefined) options.afterHelperRead?.();
+        return scan;
       };
     }
     // The same listing as last time (no folder changed): the same positions, the same order.
@@ -195,9 +204,18 @@ export function cachedMemoryFileSource(
     return readings;
   };
 
+  const release = (): void => {
+    previousScan = undefined;
+    lastScan = undefined;
+    onlyScan = undefined;
+    sharedStatPaths = undefined;
+    if (listings !== undefined) listings = new FolderListingCache(options.listingMarginMs);
+  };
+
   return {
     start,
     scan: () => start()(),
+    release,
   };
 }
 

@@ -19,4 +19,10 @@ export interface MemoryFileSource {
    * Optional; `start()()` is `scan()`. A started scan that is never completed is simply dropped.
    */
   start?(): () => MemoryFileScan;
+  /**
+   * Forgets what the source keeps for later scans (the last scan's records, the folder listings):
+   * for a run whose remaining steps read no memory files. Optional; the next scan, if any, reads
+   * every file again.
+   */
+  release?(): void;
 }

@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { cachedMemoryFileSource } from '../../src/workspace/cached-memory-files.js';
 import { FolderListingCache, listMemoryFiles, scanMemoryFiles } from '../../src/workspace/memory-files.js';
 import type { MemoryFileRecord } from '../../src/workspace/memory-file.js';
+import type { MemoryFilePool, StreamingRead } from '../../src/workspace/memory-file-pool.js';
+import { readMemoryFile, type MemoryFileLocation } from '../../src/workspace/memory-file-reader.js';
 import { defaultPaths, useTemporaryFolders } from './temporary-folder.js';
 
 const temporaryFolder = useTemporaryFolders();
@@ -160,5 +162,76 @@ describe('cachedMemoryFileSource (on this thread)', () => {
       }),
       { numRuns: 25 },
     );
+  });
+
+  it('after release, reads every file again and gives what a fresh scan gives', async () => {
+    const root = temporaryFolder();
+    write(root, 'specs/001-a/memory/one.md', memory('One'));
+    write(root, 'specs/001-a/memory/two.md', memory('Two'));
+    const source = cachedMemoryFileSource(defaultPaths(root), () => undefined, { pool: null, listingMarginMs: 0 });
+    const first = source.scan();
+    source.release?.();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    write(root, 'specs/002-b/memory/three.md', memory('Three'));
+    const second = source.scan();
+    const seen = (files: readonly MemoryFileRecord[]): unknown[] => files.map(({ relativePath, contentHash }) => ({ relativePath, contentHash }));
+    expect(seen(second.files)).toEqual(seen(scanMemoryFiles(defaultPaths(root)).files));
+    // Nothing kept: even the untouched files are records read anew.
+    expect(second.files[0]).not.toBe(first.files[0]);
+    expect(second.files[0]).toEqual(first.files[0]);
+    expect(source.scan()).toBe(second);
+  });
+});
+
+describe('cachedMemoryFileSource with helpers', () => {
+  /** A pool that does its reads on this thread, counting them; a rescan's stats fall back to this thread. */
+  function inlinePool(): { pool: MemoryFilePool; fullReads: () => number } {
+    let fullReads = 0;
+    const pool = {
+      warm: () => undefined,
+      startStreamingRead: (): StreamingRead => {
+        const locations: MemoryFileLocation[] = [];
+        return {
+          add: (location) => void locations.push(location),
+          end: () => undefined,
+          collect: () => {
+            fullReads += 1;
+            return locations.map(readMemoryFile);
+          },
+        };
+      },
+      startRead: () => undefined,
+      startStat: () => undefined,
+    };
+    return { pool: pool as unknown as MemoryFilePool, fullReads: () => fullReads };
+  }
+
+  it('calls afterHelperRead once each full read on the helpers completes, after the scan is made, and not for rescans', async () => {
+    const root = temporaryFolder();
+    write(root, 'specs/001-a/memory/one.md', memory('One'));
+    const { pool, fullReads } = inlinePool();
+    const calls: number[] = [];
+    const source = cachedMemoryFileSource(defaultPaths(root), () => undefined, { pool, afterHelperRead: () => calls.push(fullReads()) });
+    const first = source.scan();
+    expect(first.files.map((file) => file.relativePath)).toEqual(['specs/001-a/memory/one.md']);
+    expect(calls).toEqual([1]);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    appendFileSync(join(root, 'specs/001-a/memory/one.md'), 'more\n');
+    expect(source.scan().files[0]?.contentHash).not.toBe(first.files[0]?.contentHash);
+    expect(calls).toEqual([1]);
+    source.release?.();
+    source.scan();
+    expect(calls).toEqual([1, 2]);
+  });
+
+  it('does not call afterHelperRead for a scan without helpers', () => {
+    const root = temporaryFolder();
+    write(root, 'specs/001-a/memory/one.md', memory('One'));
+    let calls = 0;
+    const source = cachedMemoryFileSource(defaultPaths(root), () => undefined, { pool: null, afterHelperRead: () => (calls += 1) });
+    source.scan();
+    source.release?.();
+    source.scan();
+    expect(calls).toBe(0);
   });
 });
