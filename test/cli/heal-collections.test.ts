@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FAILURE_CLASSES } from '../../src/catalog/failure-classes.js';
-import { releaseMemoryFilesBefore, type PreparedClass } from '../../src/cli/heal-command.js';
+import { collectsAfterStep, releaseMemoryFilesBefore, type PreparedClass } from '../../src/cli/heal-command.js';
 import { loadLiveClass } from '../../src/live/live-classes.js';
 
 /** `heal`'s classes as prepared, the named steps of the named classes configured as commands. */
@@ -43,3 +43,18 @@ describe('releaseMemoryFilesBefore', () => {
     expect(releaseMemoryFilesBefore(await prepared(ALL, { 'session-ambiguity': sessionSteps.slice(1) }))).toBe(2);
   });
 });
+
+describe('collectsAfterStep', () => {
+  /** The steps of each class that a full collection follows. */
+  const collectedAfter = (classes: readonly PreparedClass[]): string[] =>
+    classes.flatMap((entry) => entry.steps.filter((step) => collectsAfterStep(entry, step.name)).map((step) => `${entry.failureClass.id}/${step.name}`));
+
+  it('follows the built-in repair of the classes that scan the memory files, and nothing else', async () => {
+    expect(collectedAfter(await prepared(ALL))).toEqual(['index-drift/rebuild-index', 'session-ambiguity/refresh-session-candidates']);
+  });
+
+  it('does not follow a repair that runs a configured command', async () => {
+    expect(collectedAfter(await prepared(ALL, { 'index-drift': ['rebuild-index'] }))).toEqual(['session-ambiguity/refresh-session-candidates']);
+  });
+});
+
