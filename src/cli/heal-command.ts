@@ -5,11 +5,11 @@ import { formatArgv } from '../commands/format-argv.js';
 import type { StepAction } from '../core/step-action.js';
 import type { ClassRunPlan, RunnableStep } from '../core/step-runner.js';
 import type { LiveClass, LiveContext } from '../live/live-class.js';
-import { fullCollection } from '../io/full-collection.js';
-import { loadLiveClass, readsMemoryFiles, usesIndexDatabase } from '../live/live-classes.js';
+import { loadLiveClass, usesIndexDatabase } from '../live/live-classes.js';
 import { readCommandLine } from './command-line.js';
 import { RETRY_OPTIONS, readRetryPolicy } from './drill-options.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
+import { healCollections } from './heal-collections.js';
 import { createLiveContext } from './live-context.js';
 import { printPlan } from './plan-output.js';
 import { clockFromEnvironment } from './run-environment.js';
@@ -54,12 +54,9 @@ export async function healCommand(context: CommandContext): Promise<ExitCode> {
     for (const entry of prepared) await printPlan(entry, live, { sink, json, now });
     return EXIT.ok;
   }
-  const releaseBefore = releaseMemoryFilesBefore(prepared);
+  const collections = healCollections(prepared, live.memoryFiles);
   const plans = prepared.map((entry, index) => async (): Promise<ClassRunPlan> => {
-    if (index === releaseBefore && live.memoryFiles.release !== undefined) {
-      live.memoryFiles.release();
-      fullCollection()();
-    }
+    collections.beforeClass(index);
     return {
       failureClass: entry.failureClass.id,
       owner: entry.failureClass.owner,
@@ -67,53 +64,11 @@ export async function healCommand(context: CommandContext): Promise<ExitCode> {
       recoverySummary: entry.failureClass.summary,
       healthySummary: entry.failureClass.healthySummary,
       policy,
-      steps: entry.steps.map((step) => (collectsAfterStep(entry, step.name) ? withCollectionAfter(step) : step)),
+      steps: collections.steps(entry),
     };
   });
   const { exitCode } = await runPlans(plans, { sink, now, json, env });
   return exitCode;
-}
-
-/**
- * The position of the class before which the memory files' scans are let go: the first class after
- * the last one whose own actions scan the files; `undefined` when no class follows one. What the
- * scans keep for later steps (each file's record, the folder listings: some 60 MB at 100,000
- * files) is then released and collected before the next class reads its own tables, instead of
- * being carried to the end of the run.
- */
-export function releaseMemoryFilesBefore(classes: readonly PreparedClass[]): number | undefined {
-  const last = classes.findLastIndex(readsFilesItself);
-  return last >= 0 && last + 1 < classes.length ? last + 1 : undefined;
-}
-
-/**
- * Whether a full collection follows the step: the built-in repair of a class that scans the memory
- * files. Its verify reads every row (and the FTS and vector ids) again, and it can do so in the
- * space the repair and the detect before it leave as garbage (the superseded rows, the plan, the
- * files read again: at 100,000 memories the heal's peak memory came out some 10 MB lower, for
- * 60 to 90 ms) instead of growing the heap while V8 waits for a larger one before it collects.
- */
-export function collectsAfterStep(entry: PreparedClass, stepName: string): boolean {
-  const step = entry.failureClass.steps.find((candidate) => candidate.name === stepName);
-  return step?.phase === 'repair' && readsFilesItself(entry) && !entry.commandSteps.includes(stepName);
-}
-
-function withCollectionAfter(step: RunnableStep): RunnableStep {
-  return {
-    ...step,
-    action: async (attempt) => {
-      try {
-        return await step.action(attempt);
-      } finally {
-        fullCollection()();
-      }
-    },
-  };
-}
-
-/** Whether the class's own built-in actions scan the memory files (a configured command does what it does). */
-function readsFilesItself(entry: PreparedClass): boolean {
-  return entry.liveClass !== undefined && readsMemoryFiles(entry.failureClass.id) && entry.steps.length > entry.commandSteps.length;
 }
 
 /** A class ready to run: its steps resolved to config commands or built-in actions. */

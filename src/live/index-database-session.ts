@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import { openIndexDatabase } from '../workspace/index-database.js';
+import { connectionInWalMode, openIndexDatabase } from '../workspace/index-database.js';
 import { requireTables } from '../workspace/index-reads.js';
 import type { LiveContext } from './live-class.js';
 
@@ -41,7 +41,7 @@ export function openIndex(context: LiveContext, mode: 'read' | 'write', tables: 
     // the exclusive lock and shuts the memory server's readers out for the rest of the repair
     // (an index-drift repair at 100,000 memories changes about 11 MB). In WAL mode those pages go
     // to the WAL, which readers do not see before the commit, so a small cache loses nothing.
-    if (mode === 'write' && String(opened.db.pragma('journal_mode', { simple: true })).toLowerCase() === 'wal') {
+    if (mode === 'write' && connectionInWalMode(opened.db)) {
       opened.db.pragma(`cache_size = -${SCAN_CACHE_KIB}`);
     }
   } catch (error) {

@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { formatTimestamp } from '../core/timestamp.js';
 import { backupDatabase, beginBackup } from '../workspace/database-backup.js';
+import { connectionInWalMode } from '../workspace/index-database.js';
 import { processPool } from '../workspace/memory-file-pool.js';
 import type { LiveContext } from './live-class.js';
 
@@ -28,7 +29,7 @@ export async function beginRepairBackup(context: LiveContext, db: Database): Pro
   const { db: dbPath, backupsDir } = context.paths;
   const stamp = formatTimestamp(context.now());
   const pool = processPool();
-  if (pool === undefined || !pool.worthAHelper(dbPath) || !inWalMode(db)) {
+  if (pool === undefined || !pool.worthAHelper(dbPath) || !connectionInWalMode(db)) {
     const taken = await backupDatabase(dbPath, backupsDir, stamp);
     return { finish: async () => taken, abandon: () => undefined };
   }
@@ -49,8 +50,4 @@ export async function beginRepairBackup(context: LiveContext, db: Database): Pro
       begun.discard();
     },
   };
-}
-
-function inWalMode(db: Database): boolean {
-  return String(db.pragma('journal_mode', { simple: true })).toLowerCase() === 'wal';
 }

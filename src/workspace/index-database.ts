@@ -89,6 +89,11 @@ function connect(path: string, readonly: boolean, busyTimeoutMs: number): IndexD
   }
 }
 
+/** Whether the connection's database is in WAL mode (`PRAGMA journal_mode`). */
+export function connectionInWalMode(db: Database.Database): boolean {
+  return String(db.pragma('journal_mode', { simple: true })).toLowerCase() === 'wal';
+}
+
 /** Whether the database file's header says WAL (file format read and write versions 2). */
 function inWalMode(path: string): boolean {
   let descriptor: number | undefined;

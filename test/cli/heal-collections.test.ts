@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { FAILURE_CLASSES } from '../../src/catalog/failure-classes.js';
-import { collectsAfterStep, releaseMemoryFilesBefore, type PreparedClass } from '../../src/cli/heal-command.js';
+import type { PreparedClass } from '../../src/cli/heal-command.js';
+import { collectsAfterStep, healCollections, releaseMemoryFilesBefore } from '../../src/cli/heal-collections.js';
+import { succeeded } from '../../src/core/step-outcome.js';
+import type { MemoryFileSource } from '../../src/workspace/memory-file-source.js';
 import { loadLiveClass } from '../../src/live/live-classes.js';
 
 /** `heal`'s classes as prepared, the named steps of the named classes configured as commands. */
@@ -55,6 +58,52 @@ describe('collectsAfterStep', () => {
 
   it('does not follow a repair that runs a configured command', async () => {
     expect(collectedAfter(await prepared(ALL, { 'index-drift': ['rebuild-index'] }))).toEqual(['session-ambiguity/refresh-session-candidates']);
+  });
+});
+
+describe('healCollections', () => {
+  const attempt = { failureClass: 'index-drift', step: 'rebuild-index', attempt: 1, maxAttempts: 3, attemptsLeft: 2 };
+
+  it('lets the scans go and collects before the class after the last file reader, and only there', async () => {
+    const events: string[] = [];
+    const memoryFiles: MemoryFileSource = { scan: () => ({ files: [], unreadable: [] }), release: () => events.push('release') };
+    const collections = healCollections(await prepared(ALL), memoryFiles, () => events.push('collect'));
+    for (let index = 0; index < ALL.length; index += 1) {
+      events.push(`class ${index}`);
+      collections.beforeClass(index);
+    }
+    expect(events).toEqual(['class 0', 'class 1', 'class 2', 'release', 'collect', 'class 3']);
+  });
+
+  it('collects after the wrapped repair, with the outcome it returns or the error it throws', async () => {
+    let collections = 0;
+    const memoryFiles: MemoryFileSource = { scan: () => ({ files: [], unreadable: [] }) };
+    const [indexDrift] = await prepared(['index-drift']);
+    if (indexDrift === undefined) throw new Error('not prepared');
+    const outcome = succeeded({ inserted: 3 });
+    let fail = false;
+    const entry: PreparedClass = {
+      ...indexDrift,
+      steps: indexDrift.steps.map((step) => ({
+        ...step,
+        action: () => {
+          if (fail) throw new Error('repair broke');
+          return outcome;
+        },
+      })),
+    };
+    const steps = healCollections([entry], memoryFiles, () => (collections += 1)).steps(entry);
+    const [detect, repair] = steps;
+    expect(await detect?.action(attempt)).toBe(outcome);
+    expect(collections).toBe(0);
+    expect(await repair?.action(attempt)).toBe(outcome);
+    expect(collections).toBe(1);
+    fail = true;
+    await expect(Promise.resolve(repair?.action(attempt))).rejects.toThrow('repair broke');
+    expect(collections).toBe(2);
+    // A source without release is left alone.
+    healCollections(await prepared(ALL), memoryFiles, () => (collections += 1)).beforeClass(2);
+    expect(collections).toBe(2);
   });
 });
 

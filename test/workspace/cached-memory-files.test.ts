@@ -206,7 +206,7 @@ describe('cachedMemoryFileSource with helpers', () => {
     return { pool: pool as unknown as MemoryFilePool, fullReads: () => fullReads };
   }
 
-  it('calls afterHelperRead once each full read on the helpers completes, after the scan is made, and not for rescans', async () => {
+  it('calls afterHelperRead once each full read on the helpers has been collected, and not for rescans', async () => {
     const root = temporaryFolder();
     write(root, 'specs/001-a/memory/one.md', memory('One'));
     const { pool, fullReads } = inlinePool();
