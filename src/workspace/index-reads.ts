@@ -232,7 +232,7 @@ export function readVectorIds(db: Db): number[] | undefined {
   try {
     // Sorted here: sqlite-vec gives no order, so `ORDER BY` would make SQLite sort in a temporary
     // B-tree, which costs as much again as the scan; the scan order is usually ascending already.
-    return ascending((db.prepare('SELECT rowid FROM vec_memories').pluck(true).all() as unknown[]).map(Number));
+    return ascending(rowids(db, 'SELECT rowid AS value FROM vec_memories'));
   } catch (error) {
     if (/no such module/.test(error instanceof Error ? error.message : '')) return undefined;
     throw toDatabaseUnusableError(error);
@@ -254,7 +254,7 @@ function ascending(numbers: number[]): number[] {
 export function readFtsIndexedIds(db: Db): number[] {
   requireTables(db, ['memory_fts', 'memory_fts_docsize']);
   try {
-    return (db.prepare('SELECT id FROM memory_fts_docsize ORDER BY id').pluck(true).all() as unknown[]).map(Number);
+    return rowids(db, 'SELECT id AS value FROM memory_fts_docsize ORDER BY id');
   } catch (error) {
     throw toDatabaseUnusableError(error);
   }
@@ -297,6 +297,16 @@ function singleLinkedId(value: string): number | undefined {
     id = id * 10 + digit;
   }
   return id;
+}
+
+/**
+ * The `value` column of a query's rows, in its order: rowids, which SQLite always holds as integers.
+ * Read as one JSON array that SQLite writes: handing 100,000 ids over one by one costs better-sqlite3
+ * a call and a value each, and took 16 to 19 ms for the FTS ids against 10 to 11 ms, 42 to 48 ms for
+ * the vector ids against 32 to 41 ms (20 alternating reads each, minimum to median).
+ */
+function rowids(db: Db, sql: string): number[] {
+  return JSON.parse(db.prepare(`SELECT json_group_array(value) FROM (${sql})`).pluck(true).get() as string) as number[];
 }
 
 function query(db: Db, sql: string): unknown[][] {
