@@ -254,7 +254,8 @@ function ascending(numbers: number[]): number[] {
 export function readFtsIndexedIds(db: Db): number[] {
   requireTables(db, ['memory_fts', 'memory_fts_docsize']);
   try {
-    return rowids(db, 'SELECT id AS value FROM memory_fts_docsize ORDER BY id');
+    // Its rowid order, which is ascending; checked all the same, as for the vector ids.
+    return ascending(rowids(db, 'SELECT id AS value FROM memory_fts_docsize'));
   } catch (error) {
     throw toDatabaseUnusableError(error);
   }
@@ -300,7 +301,8 @@ function singleLinkedId(value: string): number | undefined {
 }
 
 /**
- * The `value` column of a query's rows, in its order: rowids, which SQLite always holds as integers.
+ * The `value` column of a query's rows, in the order SQLite aggregates them: rowids, which SQLite
+ * always holds as integers.
  * Read as one JSON array that SQLite writes: handing 100,000 ids over one by one costs better-sqlite3
  * a call and a value each, and took 16 to 19 ms for the FTS ids against 10 to 11 ms, 42 to 48 ms for
  * the vector ids against 32 to 41 ms (20 alternating reads each, minimum to median).
