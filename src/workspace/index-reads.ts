@@ -301,11 +301,11 @@ function singleLinkedId(value: string): number | undefined {
 }
 
 /**
- * The `value` column of a query's rows, in the order SQLite aggregates them: rowids, which SQLite
- * always holds as integers.
- * Read as one JSON array that SQLite writes: handing 100,000 ids over one by one costs better-sqlite3
- * a call and a value each, and took 16 to 19 ms for the FTS ids against 10 to 11 ms, 42 to 48 ms for
- * the vector ids against 32 to 41 ms (20 alternating reads each, minimum to median).
+ * The `value` column of a query's rows (rowids: always integers, so JSON writes them exactly), in the
+ * order SQLite aggregates them, read as one JSON array that SQLite writes. Handing 100,000 ids over
+ * one by one costs better-sqlite3 a call and a value each: 16 to 19 ms for the FTS ids against 10 to
+ * 11 ms this way, 42 to 48 ms for the vector ids against 32 to 41 ms (20 alternating reads each,
+ * minimum to median).
  */
 function rowids(db: Db, sql: string): number[] {
   return JSON.parse(db.prepare(`SELECT json_group_array(value) FROM (${sql})`).pluck(true).get() as string) as number[];

@@ -122,6 +122,24 @@ describe('reads on a database shaped like the real server’s', () => {
     }
   });
 
+  it('gives no FTS or vector ids for empty tables, and ids beyond 32 bits exactly', () => {
+    const { paths } = serverWorkspace();
+    const { db } = openIndexDatabase(paths.db, {});
+    try {
+      const embedding = db.prepare('SELECT embedding FROM vec_memories LIMIT 1').pluck(true).get();
+      db.exec('DELETE FROM vec_memories; DELETE FROM memory_index');
+      expect(readVectorIds(db)).toEqual([]);
+      expect(readFtsIndexedIds(db)).toEqual([]);
+      const large = [2 ** 40 + 1, Number.MAX_SAFE_INTEGER];
+      for (const id of large) db.prepare('INSERT INTO vec_memories (rowid, embedding) VALUES (?, ?)').run(BigInt(id), embedding);
+      db.prepare(`INSERT INTO memory_index (id, spec_folder, file_path, title, created_at, updated_at) VALUES (?, 'a', 'specs/a/memory/x.md', 't', 'c', 'u')`).run(BigInt(large[0] as number));
+      expect(readVectorIds(db)).toEqual(large);
+      expect(readFtsIndexedIds(db)).toEqual([large[0]]);
+    } finally {
+      db.close();
+    }
+  });
+
   it('lists only the guard triggers that exist', () => {
     const { paths } = serverWorkspace({ ledger: false });
     const { db } = openIndexDatabase(paths.db, {});
