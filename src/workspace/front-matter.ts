@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import type * as Yaml from 'yaml';
 import { CONTEXT_TYPES, IMPORTANCE_TIERS, type ContextType, type ImportanceTier, type MemoryMetadata } from './memory-file.js';
 import { detachedString } from './detached-string.js';
-import { parseSimpleFrontMatter, type FrontMatterFields } from './front-matter-lines.js';
+import { parseSimpleFrontMatter, simpleFrontMatterField, type FrontMatterFields } from './front-matter-lines.js';
 import { parseWithLiteralBlocks } from './front-matter-literal-blocks.js';
 
 /** The tier a memory gets when its front matter names none, or one opsheal does not know. */
@@ -106,7 +106,11 @@ export function parseFrontMatterMetadata(head: string): MemoryMetadata | undefin
  * session comes from the front matter alone, so the body is never needed; a scan keeps only this.
  */
 export function frontMatterSessionId(head: string | undefined): string | null {
-  return head === undefined ? null : sessionIdField(frontMatterOf(head).fields);
+  const block = head === undefined ? undefined : splitFrontMatter(head).block;
+  if (block === undefined) return null;
+  // Most memory files: the session found without reading the other fields into values.
+  const common = simpleFrontMatterField(block, 'session_id');
+  return common !== undefined ? (textField(common.value) ?? null) : sessionIdField(parseFrontMatterFields(block));
 }
 
 /** The text's front matter split off and read (`fields` undefined when there is none, or it is not YAML). */

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseFrontMatterWithYaml, parseMemoryMetadata, splitFrontMatter } from '../../src/workspace/front-matter.js';
-import { parseSimpleFrontMatter } from '../../src/workspace/front-matter-lines.js';
+import { frontMatterSessionId, parseFrontMatterWithYaml, parseMemoryMetadata, splitFrontMatter } from '../../src/workspace/front-matter.js';
+import { parseSimpleFrontMatter, simpleFrontMatterField } from '../../src/workspace/front-matter-lines.js';
 
 const plain = (fields: Record<string, unknown> | undefined): Record<string, unknown> | undefined =>
   fields === undefined ? undefined : { ...fields };
@@ -163,6 +163,112 @@ describe('parseSimpleFrontMatter (the fast path)', () => {
     ['a nested inline list', ['a: [[1]]']],
   ])('declines %s', (_name, lines) => {
     expect(parseSimpleFrontMatter(lines)).toBeUndefined();
+  });
+});
+
+describe('simpleFrontMatterField (one field of the commonest shapes)', () => {
+  // The front matter opsheal's sample workspaces write, in each of their styles.
+  const samples = [
+    ['title: "Retry backoff decision"', 'trigger_phrases:', '  - "retry backoff"', '  - "busy database"', 'importance_tier: critical', 'session_id: "ses_01"'],
+    ['# saved by memory_save', 'title: Error budget review with SQLite', 'trigger_phrases: [backoff, "stale index", ledger]', "importance_tier: 'critical'", 'session_id: ses_02'],
+    ['title: "Health check trade-offs in CI"', 'context_type: decision', 'trigger_phrases: ["retry hash"]', 'session_id: "ses_é日"'],
+    ['title: "No session here"', 'trigger_phrases:', '- "at column zero"', '- plain item'],
+  ];
+
+  it.each(samples.map((lines, index) => [index, lines] as const))('finds the session of sample %i, as the line reader does', (_index, lines) => {
+    const block = lines.join('\n');
+    const found = simpleFrontMatterField(block, 'session_id');
+    expect(found).toBeDefined();
+    expect(found?.value).toEqual(parseSimpleFrontMatter(block)?.session_id);
+  });
+
+  it('gives the value the line reader gives, plain scalars resolved by YAML\'s rules', () => {
+    for (const [value, expected] of [['12', undefined], ['true', true], ['null', null], ["'12'", '12'], ['"a: b # c"', 'a: b # c'], ['word.v2/x-y', 'word.v2/x-y']] as const) {
+      const block = `title: t\nsession_id: ${value}`;
+      const found = simpleFrontMatterField(block, 'session_id');
+      // A number is not a plain scalar of words: that block is left to the line reader.
+      if (expected === undefined) expect(found).toBeUndefined();
+      else expect(found).toEqual({ value: expected });
+    }
+    expect(simpleFrontMatterField('title: t', 'session_id')).toEqual({ value: undefined });
+    expect(simpleFrontMatterField('session_id:\ntitle: t', 'session_id')).toEqual({ value: null });
+  });
+
+  it.each([
+    ['a key given twice', ['session_id: a', 'session_id: b']],
+    ['a key YAML reads as a boolean', ['true: a', 'session_id: b']],
+    ['a block list under the key', ['session_id:', '  - a']],
+    ['an inline list under the key', ['session_id: [a]']],
+    ['a carriage return', ['title: a\r', 'session_id: b']],
+    ['a blank line', ['title: a', '', 'session_id: b']],
+    ['a tab', ['title:\ta', 'session_id: b']],
+    ['a trailing space', ['title: a ', 'session_id: b']],
+    ['list items at two indentations', ['tags:', '  - a', '    - b', 'session_id: c']],
+    ['a list item after a scalar', ['title: a', '  - b', 'session_id: c']],
+    ['an escape', ['title: "a\\nb"', 'session_id: c']],
+    ['a block scalar', ['summary: |', '  text', 'session_id: c']],
+    ['an empty block', ['']],
+  ])('leaves %s to the whole parse', (_name, lines) => {
+    expect(simpleFrontMatterField(lines.join('\n'), 'session_id')).toBeUndefined();
+  });
+
+  it('agrees with the line reader on every block it answers for', () => {
+    const character = fc.constantFrom(...'abcXYZ019 _-./:#\'",[]{}!&*|%~\\\té日\u2028\ud83d\ude00\ud800'.split(''));
+    const scalar = fc.oneof(
+      { weight: 4, arbitrary: fc.stringMatching(/^[A-Za-z][A-Za-z0-9_./-]{0,6}(?: [A-Za-z0-9_./-]{1,4}){0,2}$/) },
+      fc.constantFrom('true', 'False', 'null', '~', '12', 'yes', 'a: b', 'x #y'),
+      fc.string({ unit: character, maxLength: 8 }).map((text) => JSON.stringify(text)),
+      fc.string({ unit: character, maxLength: 8 }).map((text) => `"${text}"`),
+      fc.string({ unit: character, maxLength: 8 }).map((text) => `'${text}'`),
+    );
+    const key = fc.oneof(
+      { weight: 12, arbitrary: fc.constantFrom('title', 'session_id', 'tags', 'K1', '_x', 'a-b', 'context_type', 'importance_tier') },
+      { weight: 1, arbitrary: fc.constantFrom('true', '__proto__') },
+    );
+    // Mostly lines of the shapes it answers for, and now and then one that the line reader reads
+    // otherwise or declines.
+    const line = fc.oneof(
+      { weight: 8, arbitrary: fc.tuple(key, scalar).map(([k, v]) => [`${k}: ${v}`]) },
+      { weight: 3, arbitrary: fc.tuple(key, fc.array(scalar, { maxLength: 3 })).map(([k, items]) => [`${k}: [${items.join(', ')}]`]) },
+      {
+        weight: 3,
+        arbitrary: fc
+          .tuple(key, fc.array(scalar, { maxLength: 3 }), fc.constantFrom('', '  ', '    '))
+          .map(([k, items, indent]) => [`${k}:`, ...items.map((item) => `${indent}- ${item}`)]),
+      },
+      { weight: 1, arbitrary: fc.tuple(fc.constantFrom('  ', ''), scalar).map(([indent, item]) => [`${indent}- ${item}`]) },
+      { weight: 2, arbitrary: fc.string({ unit: character, maxLength: 10 }).map((text) => [`#${text}`]) },
+      { weight: 1, arbitrary: fc.constantFrom([''], ['  '], ['title: a\r'], ['title: a ']) },
+    );
+    const block = fc.array(line, { minLength: 1, maxLength: 6 }).map((lines) => lines.flat().join('\n'));
+    let answered = 0;
+    fc.assert(
+      fc.property(block, fc.constantFrom('session_id', 'title', 'tags'), (text, wanted) => {
+        const found = simpleFrontMatterField(text, wanted);
+        if (found === undefined) return;
+        answered += 1;
+        const whole = parseSimpleFrontMatter(text);
+        expect(whole).toBeDefined();
+        expect(found.value).toEqual(whole?.[wanted]);
+      }),
+      { numRuns: 4000 },
+    );
+    // The comparison must have been made, and often.
+    expect(answered).toBeGreaterThan(800);
+  });
+
+  it('leaves every session as the whole parse reads it, whatever the text', () => {
+    const character = fc.constantFrom(...'ab: -#\'"[],\\\r\n\t_é'.split(''));
+    const text = fc.oneof(
+      fc.array(fc.constantFrom('title: a', 'session_id: s', "session_id: 's'", 'session_id:', '  - x', '- y', '# c', 'tags: [a, b]', '', 'session_id: "a\\"b"'), { maxLength: 6 }).map((lines) => `---\n${lines.join('\n')}\n---\nbody`),
+      fc.string({ unit: character, maxLength: 60 }).map((body) => `---\n${body}\n---\n`),
+    );
+    fc.assert(
+      fc.property(text, (source) => {
+        expect(frontMatterSessionId(source)).toBe(parseMemoryMetadata(source, 'x.md').sessionId);
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
 
