@@ -97,18 +97,9 @@ export function parseSimpleFrontMatter(block: string | readonly string[]): Front
   return fields;
 }
 
-/**
- * The commonest shapes of all, as one pattern over a whole block. Every line is a `#` comment at
- * the start of the line, a `key: value`, a `key:` alone, or a block list item under such a key (one
- * indentation per list). A value is a scalar or an inline list of scalars (`[a, "b c"]`); a list
- * item is a scalar. A scalar is a double-quoted string without escapes, a single-quoted one without
- * a doubled quote, or a plain scalar of words (a letter first; letters, digits and `_./-`; single
- * spaces between words). No blank line, tab, carriage return or trailing space. The line reader
- * accepts every block of this shape, except one with a key YAML reads as something other than a
- * string or a key given twice, which {@link simpleFrontMatterField} checks.
- */
-// Characters beyond ASCII that the line reader takes as they are (see UNUSUAL_CHARACTER), as a class
-// range, and a surrogate pair; each quoted form adds the ASCII it allows.
+// The pieces of COMMONEST_BLOCK. WIDE and PAIR are the characters beyond ASCII that the line reader
+// takes as they are (see UNUSUAL_CHARACTER): a class range, and a surrogate pair; each quoted form
+// adds the ASCII it allows.
 const WIDE = String.raw`\u00a0-\ud7ff\ue000-\ufefe\uff00-\ufffd`;
 const PAIR = String.raw`[\ud800-\udbff][\udc00-\udfff]`;
 const DOUBLE_QUOTED = String.raw`"(?:[\x20\x21\x23-\x5b\x5d-\x7e${WIDE}]|${PAIR})*"`;
@@ -118,15 +109,26 @@ const SCALAR = `(?:${DOUBLE_QUOTED}|${SINGLE_QUOTED}|${PLAIN})`;
 const INLINE_LIST = String.raw`\[(?:${SCALAR}(?:, ${SCALAR})*)?\]`;
 const COMMENT = String.raw`#(?:[\x20-\x7e${WIDE}]|${PAIR})*`;
 const ENTRY = String.raw`[A-Za-z_][A-Za-z0-9_-]*(?:: (?:${SCALAR}|${INLINE_LIST})|:(?:\n( *)- ${SCALAR}(?:\n\1- ${SCALAR})*)?)`;
-// One copy of ENTRY, so that its back-reference is to its own list's indentation.
+
+/**
+ * The commonest shapes of all, as one pattern over a whole block. Every line is a `#` comment at
+ * the start of the line, a `key: value`, a `key:` alone, or a block list item under such a key (one
+ * indentation per list). A value is a scalar or an inline list of scalars (`[a, "b c"]`); a list
+ * item is a scalar. A scalar is a double-quoted string without escapes, a single-quoted one without
+ * a doubled quote, or a plain scalar of words (a letter first; letters, digits and `_./-`; single
+ * spaces between words). No blank line, tab, carriage return or trailing space. The line reader
+ * accepts every block of this shape, except one with a key YAML reads as something other than a
+ * string or a key given twice, which {@link simpleFrontMatterField} checks. ENTRY appears once, so
+ * that its back-reference is to its own list's indentation.
+ */
 const COMMONEST_BLOCK = new RegExp(String.raw`^(?:(?:${COMMENT}|${ENTRY})(?:\n|$))+$`);
 
 /**
  * One top-level field of a front-matter block, found without reading the others into values, when
  * the block is in the commonest shapes (COMMONEST_BLOCK): `{ value }`, the very value
  * {@link parseSimpleFrontMatter} gives the key (`undefined` when the block does not have it).
- * `undefined` when the block is in any other shape, or the key holds a block list: then parse the
- * block whole. A scan wants one field (the session) of every memory file: this finds it in half the
+ * `undefined` when the block is in any other shape, or the key holds a list: then parse the block
+ * whole. A scan wants one field (the session) of every memory file: this finds it in half the
  * time a whole parse takes (README, Performance).
  */
 export function simpleFrontMatterField(block: string, key: string): { readonly value: unknown } | undefined {
