@@ -173,6 +173,8 @@ describe('simpleFrontMatterField (one field of the commonest shapes)', () => {
     ['# saved by memory_save', 'title: Error budget review with SQLite', 'trigger_phrases: [backoff, "stale index", ledger]', "importance_tier: 'critical'", 'session_id: ses_02'],
     ['title: "Health check trade-offs in CI"', 'context_type: decision', 'trigger_phrases: ["retry hash"]', 'session_id: "ses_é日"'],
     ['title: "No session here"', 'trigger_phrases:', '- "at column zero"', '- plain item'],
+    // Comments are skipped, not read as keys (these two would look like one key given twice).
+    ['# note: first', '# note: again', 'session_id: "ses_03"'],
   ];
 
   it.each(samples.map((lines, index) => [index, lines] as const))('finds the session of sample %i, as the line reader does', (_index, lines) => {
@@ -253,8 +255,9 @@ describe('simpleFrontMatterField (one field of the commonest shapes)', () => {
       }),
       { numRuns: 4000 },
     );
-    // The comparison must have been made, and often.
-    expect(answered).toBeGreaterThan(800);
+    // The comparison must have been made, and often: about 800 times in 4,000 on average, rarely
+    // fewer than 740.
+    expect(answered).toBeGreaterThan(500);
   });
 
   it('leaves every session as the whole parse reads it, whatever the text', () => {
