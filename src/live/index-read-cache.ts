@@ -87,6 +87,17 @@ export function cachedIndexRead<T>(context: LiveContext, key: string, table: str
 }
 
 /**
+ * The value kept for `key` while the database is still at the version it was read at, without
+ * reading anything: `undefined` when there is none (never read, or the database changed since).
+ */
+export function keptIndexRead<T>(context: LiveContext, key: string): T | undefined {
+  const watcher = watchers.get(context);
+  if (watcher === undefined || !watcher.db.open) return undefined;
+  const kept = watcher.values.get(key);
+  return kept !== undefined && kept.version === dataVersion(watcher) ? (kept.value as T) : undefined;
+}
+
+/**
  * Follows a repair's commit that should do nothing but append rows to `table`, so that what was
  * read just before it carries over to the version it makes: `heal all`'s ledger-mismatch verify
  * would otherwise read the 100,000 rows and the whole ledger again, after a commit that only added

@@ -2,7 +2,7 @@ import type { MemoryFileRecord, UnreadableMemoryFile } from './memory-file.js';
 import { sharePaths, statInto, type SharedPaths } from './memory-file-jobs.js';
 import { processPool, type MemoryFilePool, type ReadJob, type StatJob, type StreamingRead } from './memory-file-pool.js';
 import { readMemoryFile, type MemoryFileLocation, type MemoryFileReading } from './memory-file-reader.js';
-import type { MemoryFileScan, MemoryFileSource } from './memory-file-source.js';
+import type { KnownFileValues, MemoryFileScan, MemoryFileSource } from './memory-file-source.js';
 import { FolderListingCache, listMemoryFiles } from './memory-files.js';
 import type { WorkspacePaths } from './workspace-paths.js';
 
@@ -61,7 +61,7 @@ export function cachedMemoryFileSource(
   const once = options.once === true;
   let listings = once ? undefined : new FolderListingCache(options.listingMarginMs);
   // With `once`: the completion of the one scan, which gives the same scan to every caller.
-  let onlyScan: (() => MemoryFileScan) | undefined;
+  let onlyScan: ((known?: KnownFileValues) => MemoryFileScan) | undefined;
   // The paths of the last stat job, shared with the helpers, kept while the listing stays the same.
   let sharedStatPaths: { readonly locations: readonly MemoryFileLocation[]; readonly shared: SharedPaths } | undefined;
   let pool: MemoryFilePool | null | undefined = options.pool;
@@ -72,16 +72,16 @@ export function cachedMemoryFileSource(
   const expectMany = options.expectMany === true;
 
   /** Lists the files and starts what can run on the helpers; the returned function completes the scan. */
-  const start = (): (() => MemoryFileScan) => {
+  const start = (): ((known?: KnownFileValues) => MemoryFileScan) => {
     if (!once) return startScan();
     if (onlyScan === undefined) {
       const complete = startScan();
-      onlyScan = () => lastScan ?? complete();
+      onlyScan = (known) => lastScan ?? complete(known);
     }
     return onlyScan;
   };
 
-  const startScan = (): (() => MemoryFileScan) => {
+  const startScan = (): ((known?: KnownFileValues) => MemoryFileScan) => {
     const locations: MemoryFileLocation[] = [];
     const listedUnreadable: UnreadableMemoryFile[] = [];
     const previous = previousScan;
@@ -103,8 +103,8 @@ export function cachedMemoryFileSource(
     if (previous === undefined) {
       // Sorted now, while the helpers read: the records come back in listing order, placed by this.
       const order = sortedOrder(locations);
-      return () => {
-        const readings = firstRead !== undefined ? collectWithProgress(firstRead) : readInline(locations, true);
+      return (known) => {
+        const readings = firstRead !== undefined ? collectWithProgress(firstRead, known) : readInline(locations, true);
         const scan = finish(locations, readings, listedUnreadable, order);
         if (firstRead !== undefined) options.afterHelperRead?.();
         return scan;
@@ -114,7 +114,7 @@ export function cachedMemoryFileSource(
     const sameListing = sameLocations(previous.locations, locations);
     const listed = sameListing ? previous.locations : locations;
     const order = sameListing ? previous.order : sortedOrder(locations);
-    return () => {
+    return (known) => {
       const stats = statJob !== undefined ? statJob.collect() : statInline(previous.locations);
       const positionInPrevious = sameListing ? undefined : positionsByPath(previous.locations);
       // Per listed file: its record kept from the last scan, or (once read) its reading.
@@ -137,7 +137,7 @@ export function cachedMemoryFileSource(
         outcomes.push(NOT_READ_YET);
       }
       const job = toRead.length > 0 ? helpers()?.startRead(toRead) : undefined;
-      const readings = job !== undefined ? job.collect() : readInline(toRead, false);
+      const readings = job !== undefined ? job.collect(undefined, known) : readInline(toRead, false);
       readings.forEach((reading, index) => {
         outcomes[toReadAt[index] as number] = reading;
       });
@@ -189,8 +189,8 @@ export function cachedMemoryFileSource(
     return lastScan;
   };
 
-  const collectWithProgress = (job: ReadJob | StreamingRead): MemoryFileReading[] =>
-    job.collect((done) => progress(`read ${Math.floor(done / PROGRESS_EVERY) * PROGRESS_EVERY} memory files`));
+  const collectWithProgress = (job: ReadJob | StreamingRead, known: KnownFileValues | undefined): MemoryFileReading[] =>
+    job.collect((done) => progress(`read ${Math.floor(done / PROGRESS_EVERY) * PROGRESS_EVERY} memory files`), known);
 
   const readInline = (locations: readonly MemoryFileLocation[], reportProgress: boolean): MemoryFileReading[] => {
     const readings: MemoryFileReading[] = [];

@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import type { MemoryFileRecord } from './memory-file.js';
 import type { HelperTask, HelperTaskResult } from './helper-tasks.js';
 import { readMemoryFile, UNREADABLE_REASONS, type MemoryFileLocation, type MemoryFileReading } from './memory-file-reader.js';
+import type { KnownFileValues } from './memory-file-source.js';
 
 /**
  * The work a scan shares between the main thread and its helper threads (memory-file-pool.ts): a
@@ -122,18 +123,22 @@ export function packReading(reading: MemoryFileReading): PackedReading {
   return [record.contentHash, record.mtimeMs, record.sizeBytes, record.sessionId];
 }
 
-/** The reading a packed one stands for, at the location the main thread listed. */
-export function unpackReading(packed: PackedReading, location: MemoryFileLocation): MemoryFileReading {
+/**
+ * The reading a packed one stands for, at the location the main thread listed. A hash or session
+ * equal to what `known` holds for the path is taken as the caller's string (memory-file-source.ts).
+ */
+export function unpackReading(packed: PackedReading, location: MemoryFileLocation, known?: KnownFileValues): MemoryFileReading {
   if (typeof packed === 'number') {
     return { kind: 'unreadable', unreadable: { relativePath: location.relativePath, reason: UNREADABLE_REASONS[packed] ?? 'unreadable' } };
   }
+  const held = known?.(location.relativePath);
   const record: MemoryFileRecord = {
     relativePath: location.relativePath,
     specFolder: location.specFolder,
-    contentHash: packed[0],
+    contentHash: held !== undefined && held.contentHash === packed[0] ? held.contentHash : packed[0],
     mtimeMs: packed[1],
     sizeBytes: packed[2],
-    sessionId: packed[3],
+    sessionId: held !== undefined && held.sessionId === packed[3] ? held.sessionId : packed[3],
   };
   return { kind: 'file', record };
 }

@@ -6,6 +6,7 @@ import {
   BATCH_ITEMS,
   claimBatch,
   PathReader,
+  readPacked,
   runStatBatches,
   sharePaths,
   SLOT_DONE,
@@ -22,6 +23,7 @@ import {
   type TaskResultMessage,
 } from './memory-file-jobs.js';
 import type { HelperTask, HelperTaskResult } from './helper-tasks.js';
+import type { KnownFileValues } from './memory-file-source.js';
 import { readMemoryFile, type MemoryFileLocation, type MemoryFileReading } from './memory-file-reader.js';
 
 /**
@@ -63,8 +65,11 @@ const HELPER_YOUNG_GENERATION_MB = 8;
 
 /** A job running on the pool: collect it (once) for its results. */
 export interface ReadJob {
-  /** The readings, in the order of the locations. `onProgress` gets the count done from time to time. */
-  collect(onProgress?: (done: number) => void): MemoryFileReading[];
+  /**
+   * The readings, in the order of the locations. `onProgress` gets the count done from time to time;
+   * `known`: what the caller holds for the files (memory-file-source.ts, KnownFileValues).
+   */
+  collect(onProgress?: (done: number) => void, known?: KnownFileValues): MemoryFileReading[];
 }
 
 /**
@@ -79,8 +84,8 @@ export interface StreamingRead {
    * done, before starting other work on the helpers, or that work would run before the last chunk).
    */
   end(): void;
-  /** The readings, in the order the locations were added. */
-  collect(onProgress?: (done: number) => void): MemoryFileReading[];
+  /** The readings, in the order the locations were added (`known`: as for {@link ReadJob}). */
+  collect(onProgress?: (done: number) => void, known?: KnownFileValues): MemoryFileReading[];
 }
 
 export interface TaskJob {
@@ -144,7 +149,7 @@ export class MemoryFilePool {
     if (!this.forced && locations.length < POOL_MIN_ITEMS.read) return undefined;
     const paths = sharePaths(locations.map((location) => location.absolutePath));
     const job = this.post('read', paths);
-    return { collect: (onProgress) => this.collectReads([{ job, locations }], onProgress) };
+    return { collect: (onProgress, known) => this.collectReads([{ job, locations }], onProgress, known) };
   }
 
   /**
@@ -182,11 +187,11 @@ export class MemoryFilePool {
       end: () => {
         if (parts.length > 0 && pending.length > 0) flush();
       },
-      collect: (onProgress) => {
+      collect: (onProgress, known) => {
         // Too few for helpers (fewer than POOL_MIN_ITEMS.read, quick to read here).
         if (parts.length === 0) return pending.map((location) => readMemoryFile(location));
         if (pending.length > 0) flush();
-        return this.collectReads(parts, onProgress);
+        return this.collectReads(parts, onProgress, known);
       },
     };
   }
@@ -285,7 +290,7 @@ export class MemoryFilePool {
   }
 
   /** Collects a read, whole or in chunks (parts in the order of their locations). */
-  private collectReads(parts: readonly ReadPart[], onProgress?: (done: number) => void): MemoryFileReading[] {
+  private collectReads(parts: readonly ReadPart[], onProgress?: (done: number) => void, known?: KnownFileValues): MemoryFileReading[] {
     const readings: MemoryFileReading[] = [];
     const progress = parts.map((part) => {
       const count = part.locations.length;
@@ -297,7 +302,11 @@ export class MemoryFilePool {
     let done = 0;
     const doBatch = (entry: (typeof progress)[number], start: number): void => {
       const end = Math.min(start + BATCH_ITEMS, entry.count);
-      for (let index = start; index < end; index += 1) readings[entry.offset + index] = readMemoryFile(entry.part.locations[index] as MemoryFileLocation);
+      for (let index = start; index < end; index += 1) {
+        const location = entry.part.locations[index] as MemoryFileLocation;
+        // Packed and unpacked as a helper's reading is, so that it shares what `known` holds alike.
+        readings[entry.offset + index] = known === undefined ? readMemoryFile(location) : unpackReading(readPacked(location.absolutePath), location, known);
+      }
       entry.batchDone[start / BATCH_ITEMS] = 1;
       entry.done += end - start;
       done += end - start;
@@ -308,7 +317,7 @@ export class MemoryFilePool {
         if (entry === undefined || entry.batchDone[message.start / BATCH_ITEMS] === 1) return;
         message.readings.forEach((packed: PackedReading, offset) => {
           const index = message.start + offset;
-          readings[entry.offset + index] = unpackReading(packed, entry.part.locations[index] as MemoryFileLocation);
+          readings[entry.offset + index] = unpackReading(packed, entry.part.locations[index] as MemoryFileLocation, known);
         });
         entry.batchDone[message.start / BATCH_ITEMS] = 1;
         entry.done += message.readings.length;

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { cachedMemoryFileSource } from '../../src/workspace/cached-memory-files.js';
 import { FolderListingCache, listMemoryFiles, scanMemoryFiles } from '../../src/workspace/memory-files.js';
 import type { MemoryFileRecord } from '../../src/workspace/memory-file.js';
-import type { MemoryFilePool, StreamingRead } from '../../src/workspace/memory-file-pool.js';
+import type { MemoryFilePool, ReadJob, StreamingRead } from '../../src/workspace/memory-file-pool.js';
 import { readMemoryFile, type MemoryFileLocation } from '../../src/workspace/memory-file-reader.js';
 import { defaultPaths, useTemporaryFolders } from './temporary-folder.js';
 
@@ -184,9 +184,13 @@ describe('cachedMemoryFileSource (on this thread)', () => {
 });
 
 describe('cachedMemoryFileSource with helpers', () => {
-  /** A pool that does its reads on this thread, counting them; a rescan's stats fall back to this thread. */
-  function inlinePool(): { pool: MemoryFilePool; fullReads: () => number } {
+  /**
+   * A pool that does its reads on this thread, counting the full ones and recording the `known`
+   * each read is collected with; a rescan's stats fall back to this thread.
+   */
+  function inlinePool(): { pool: MemoryFilePool; fullReads: () => number; knownGiven: unknown[] } {
     let fullReads = 0;
+    const knownGiven: unknown[] = [];
     const pool = {
       warm: () => undefined,
       startStreamingRead: (): StreamingRead => {
@@ -194,16 +198,22 @@ describe('cachedMemoryFileSource with helpers', () => {
         return {
           add: (location) => void locations.push(location),
           end: () => undefined,
-          collect: () => {
+          collect: (_progress, known) => {
             fullReads += 1;
+            knownGiven.push(known);
             return locations.map(readMemoryFile);
           },
         };
       },
-      startRead: () => undefined,
+      startRead: (locations: readonly MemoryFileLocation[]): ReadJob => ({
+        collect: (_progress, known) => {
+          knownGiven.push(known);
+          return locations.map(readMemoryFile);
+        },
+      }),
       startStat: () => undefined,
     };
-    return { pool: pool as unknown as MemoryFilePool, fullReads: () => fullReads };
+    return { pool: pool as unknown as MemoryFilePool, fullReads: () => fullReads, knownGiven };
   }
 
   it('calls afterHelperRead once each full read on the helpers has been collected, and not for rescans', async () => {
@@ -222,6 +232,22 @@ describe('cachedMemoryFileSource with helpers', () => {
     source.release?.();
     source.scan();
     expect(calls).toEqual([1, 2]);
+  });
+
+  it('hands what the caller knows to the reads of a full scan and of a rescan', async () => {
+    const root = temporaryFolder();
+    write(root, 'specs/001-a/memory/one.md', memory('One'));
+    write(root, 'specs/001-a/memory/two.md', memory('Two'));
+    const { pool, knownGiven } = inlinePool();
+    const source = cachedMemoryFileSource(defaultPaths(root), () => undefined, { pool, listingMarginMs: 0 });
+    const known = (): undefined => undefined;
+    source.start?.()(known);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    appendFileSync(join(root, 'specs/001-a/memory/two.md'), 'more\n');
+    source.start?.()(known);
+    // Nothing changed since: no read at all.
+    source.start?.()();
+    expect(knownGiven).toEqual([known, known]);
   });
 
   it('does not call afterHelperRead for a scan without helpers', () => {

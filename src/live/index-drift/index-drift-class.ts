@@ -16,7 +16,8 @@ import { rememberedIndexDrift } from './remembered-detection.js';
 import { INDEX_DRIFT_KINDS } from './index-drift-state.js';
 import { injectIndexDrift, INDEX_DRIFT_FAULTS, checkIndexDriftInjectable } from './inject-index-drift.js';
 import { describeIndexOperation, planIndexRepair, type IndexRepairOperation } from './plan-index-repair.js';
-import { readIndexDriftState, readIndexSide, startFileScan, type ReadIndexDriftState } from './read-index-drift-state.js';
+import { startFileScan } from '../memory-file-scan.js';
+import { readIndexDriftState, readIndexSide, type ReadIndexDriftState } from './read-index-drift-state.js';
 
 const CLASS = 'index-drift';
 

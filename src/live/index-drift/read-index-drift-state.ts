@@ -4,6 +4,7 @@ import type { IndexDatabase } from '../index-database-session.js';
 import { cachedIndexRead } from '../index-read-cache.js';
 import type { LiveContext } from '../live-class.js';
 import type { MemoryFileScan } from '../../workspace/memory-file-source.js';
+import { startFileScan } from '../memory-file-scan.js';
 import type { IndexDriftState } from './index-drift-state.js';
 import { prepareIndexRows } from './detect-index-drift.js';
 
@@ -54,13 +55,4 @@ export function readIndexSide(
   // The rows' side of detection, worked out while the helper threads may still be reading the files.
   prepareIndexRows(rows, context.paths.root);
   return { rows, ftsIndexedIds, vectorIds, notes };
-}
-
-/**
- * Starts the run's file scan and returns what completes it. Where the source reads on helper
- * threads, the files are read while this thread does other work (reads the database, checks it):
- * start the scan first, then that work, then pass this to readIndexDriftState.
- */
-export function startFileScan(context: LiveContext): () => MemoryFileScan {
-  return context.memoryFiles.start?.() ?? (() => context.memoryFiles.scan());
 }

@@ -12,6 +12,7 @@ import { openIndex, withIndexDatabase } from '../index-database-session.js';
 import { repairLedgerEntry } from '../ledger-record.js';
 import type { CheckReport, LiveClass, LiveContext } from '../live-class.js';
 import { repairTimestamp, repairUnderLock } from '../locked-repair.js';
+import { startFileScan } from '../memory-file-scan.js';
 import { guarded } from '../step-errors.js';
 import { detectSessionAmbiguity, SESSION_AMBIGUITY_KINDS, type MisrouteFinding, type SessionAmbiguityResult } from './detect-session-ambiguity.js';
 import { injectSessionAmbiguity, SESSION_AMBIGUITY_FAULTS, checkSessionAmbiguityInjectable } from './inject-session-ambiguity.js';
@@ -90,7 +91,7 @@ export const sessionAmbiguityClass: LiveClass = {
 
 function detect(context: LiveContext, db: Database): SessionAmbiguityResult {
   // Started first: where the source reads on helper threads, the files are checked meanwhile.
-  const completeScan = context.memoryFiles.start?.() ?? (() => context.memoryFiles.scan());
+  const completeScan = startFileScan(context);
   const sampled = sampledRows(context, db);
   return detectSessionAmbiguity({ workspaceRoot: context.paths.root, files: completeScan().files, sampledRows: sampled });
 }
