@@ -20,4 +20,3 @@ export function cachedRowSummaries(context: LiveContext, db: Database): IndexRow
 export function keptRowSummaries(context: LiveContext): IndexRowSummary[] | undefined {
   return keptIndexRead<IndexRowSummary[]>(context, KEY);
 }
-

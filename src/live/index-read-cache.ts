@@ -92,7 +92,8 @@ export function cachedIndexRead<T>(context: LiveContext, key: string, table: str
  */
 export function keptIndexRead<T>(context: LiveContext, key: string): T | undefined {
   const watcher = watchers.get(context);
-  if (watcher === undefined || !watcher.db.open) return undefined;
+  // No watcher is opened for the asking; one watching another file (a restore replaced it) knows nothing.
+  if (watcher === undefined || !watcher.db.open || watcher.path !== context.paths.db || watcher.fileIdentity !== fileIdentity(context.paths.db)) return undefined;
   const kept = watcher.values.get(key);
   return kept !== undefined && kept.version === dataVersion(watcher) ? (kept.value as T) : undefined;
 }

@@ -1,3 +1,4 @@
+import { copyFileSync, renameSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { cachedRowSummaries } from '../../src/live/cached-row-summaries.js';
 import { withIndexDatabase } from '../../src/live/index-database-session.js';
@@ -44,6 +45,16 @@ describe('startFileScan', () => {
     otherWriterCommits(workspace.paths.db);
     startFileScan(context)();
     expect(completedWith()).toEqual([undefined, undefined]);
+  });
+
+  it('knows nothing once the database file was replaced (a restore), though its rows are the same', async () => {
+    const workspace = template.copy();
+    const { context, completedWith } = recordingKnown(workspace.context());
+    await withIndexDatabase(context, 'read', ({ db }) => cachedRowSummaries(context, db));
+    copyFileSync(workspace.paths.db, `${workspace.paths.db}.restored`);
+    renameSync(`${workspace.paths.db}.restored`, workspace.paths.db);
+    startFileScan(context)();
+    expect(completedWith()).toEqual([undefined]);
   });
 
   it('scans as the source does where it cannot be started', () => {
