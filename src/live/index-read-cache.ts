@@ -93,7 +93,7 @@ export function cachedIndexRead<T>(context: LiveContext, key: string, table: str
 export function keptIndexRead<T>(context: LiveContext, key: string): T | undefined {
   const watcher = watchers.get(context);
   // No watcher is opened for the asking; one watching another file (a restore replaced it) knows nothing.
-  if (watcher === undefined || !watcher.db.open || watcher.path !== context.paths.db || watcher.fileIdentity !== fileIdentity(context.paths.db)) return undefined;
+  if (watcher === undefined || !stillWatching(watcher, context.paths.db, fileIdentity(context.paths.db))) return undefined;
   const kept = watcher.values.get(key);
   return kept !== undefined && kept.version === dataVersion(watcher) ? (kept.value as T) : undefined;
 }
@@ -180,12 +180,17 @@ export function databaseVersion(context: LiveContext): string | undefined {
   return watcher === undefined || version === undefined ? undefined : `${watcher.serial}#${version}`;
 }
 
+/** Whether the watcher is open on the very file at `path` now (`identity`: that file's, see fileIdentity). */
+function stillWatching(watcher: Watcher, path: string, identity: string | undefined): boolean {
+  return watcher.db.open && watcher.path === path && watcher.fileIdentity === identity;
+}
+
 function watcherFor(context: LiveContext): Watcher | undefined {
   const path = context.paths.db;
   const identity = fileIdentity(path);
   if (identity === undefined) return undefined;
   let watcher = watchers.get(context);
-  if (watcher !== undefined && (watcher.path !== path || watcher.fileIdentity !== identity || !watcher.db.open)) {
+  if (watcher !== undefined && !stillWatching(watcher, path, identity)) {
     close(watcher);
     watcher = undefined;
   }

@@ -48,6 +48,31 @@ function serverWorkspace(options: { pathStyle?: 'absolute' | 'relative'; ledger?
   return { root, paths, scan, server };
 }
 
+/** `work` on a writable connection to a fresh server-shaped workspace's database, closed after. */
+function onServerDatabase(work: (db: Database.Database, workspace: ReturnType<typeof serverWorkspace>) => void, options: Parameters<typeof serverWorkspace>[0] = {}): void {
+  const workspace = serverWorkspace(options);
+  const { db } = openIndexDatabase(workspace.paths.db, {});
+  try {
+    work(db, workspace);
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * What replaces every vector with one per id, inserted in the order given, each with the embedding
+ * the database's first vector has now.
+ */
+function vectorReplacer(db: Database.Database): (ids: readonly number[]) => void {
+  const embedding = db.prepare('SELECT embedding FROM vec_memories LIMIT 1').pluck(true).get();
+  // sqlite-vec takes integer rowids only; better-sqlite3 binds plain numbers as REAL.
+  const insert = db.prepare('INSERT INTO vec_memories (rowid, embedding) VALUES (?, ?)');
+  return (ids) => {
+    db.exec('DELETE FROM vec_memories');
+    for (const id of ids) insert.run(BigInt(id), embedding);
+  };
+}
+
 describe('reads on a database shaped like the real server’s', () => {
   it('reads opsheal’s columns by name among dozens of others, with absolute file paths', () => {
     const { root, scan, server, paths } = serverWorkspace();
@@ -107,49 +132,35 @@ describe('reads on a database shaped like the real server’s', () => {
   });
 
   it('gives the vector ids ascending whatever order sqlite-vec scans them in', () => {
-    const { paths } = serverWorkspace();
-    const { db } = openIndexDatabase(paths.db, {});
-    try {
-      const embedding = db.prepare('SELECT embedding FROM vec_memories LIMIT 1').pluck(true).get();
-      db.exec('DELETE FROM vec_memories');
-      const insert = db.prepare('INSERT INTO vec_memories (rowid, embedding) VALUES (?, ?)');
+    onServerDatabase((db) => {
       // Inserted highest first: the scan gives them back as stored, which is not ascending.
-      for (const id of [90, 40, 70, 10]) insert.run(BigInt(id), embedding);
+      vectorReplacer(db)([90, 40, 70, 10]);
       expect((db.prepare('SELECT rowid FROM vec_memories').pluck(true).all() as unknown[]).map(Number)).not.toEqual([10, 40, 70, 90]);
       expect(readVectorIds(db)).toEqual([10, 40, 70, 90]);
-    } finally {
-      db.close();
-    }
+    });
   });
 
   it('gives no FTS or vector ids for empty tables, and ids beyond 32 bits exactly', () => {
-    const { paths } = serverWorkspace();
-    const { db } = openIndexDatabase(paths.db, {});
-    try {
-      const embedding = db.prepare('SELECT embedding FROM vec_memories LIMIT 1').pluck(true).get();
-      db.exec('DELETE FROM vec_memories; DELETE FROM memory_index');
+    onServerDatabase((db) => {
+      const replaceVectors = vectorReplacer(db);
+      replaceVectors([]);
+      db.exec('DELETE FROM memory_index');
       expect(readVectorIds(db)).toEqual([]);
       expect(readFtsIndexedIds(db)).toEqual([]);
       const large = [2 ** 40 + 1, Number.MAX_SAFE_INTEGER];
-      for (const id of large) db.prepare('INSERT INTO vec_memories (rowid, embedding) VALUES (?, ?)').run(BigInt(id), embedding);
+      replaceVectors(large);
       db.prepare(`INSERT INTO memory_index (id, spec_folder, file_path, title, created_at, updated_at) VALUES (?, 'a', 'specs/a/memory/x.md', 't', 'c', 'u')`).run(BigInt(large[0] as number));
       expect(readVectorIds(db)).toEqual(large);
       expect(readFtsIndexedIds(db)).toEqual([large[0]]);
-    } finally {
-      db.close();
-    }
+    });
   });
 
   it('lists only the guard triggers that exist', () => {
-    const { paths } = serverWorkspace({ ledger: false });
-    const { db } = openIndexDatabase(paths.db, {});
-    try {
+    onServerDatabase((db) => {
       expect(ledgerTriggers(db)).toEqual([]);
       db.exec("CREATE TRIGGER prevent_ledger_delete BEFORE DELETE ON mutation_ledger BEGIN SELECT RAISE(ABORT, 'no'); END;");
       expect(ledgerTriggers(db)).toEqual(['prevent_ledger_delete']);
-    } finally {
-      db.close();
-    }
+    }, { ledger: false });
   });
 
   it('gives no vector ids when sqlite-vec is not loaded into the connection, or there is no vector table', () => {
@@ -170,9 +181,7 @@ describe('reads on a database shaped like the real server’s', () => {
   });
 
   it('sees an FTS index out of step with memory_index', () => {
-    const { paths, server } = serverWorkspace();
-    const { db } = openIndexDatabase(paths.db, {});
-    try {
+    onServerDatabase((db, { server }) => {
       const [first] = server.ids.values();
       const row = db.prepare('SELECT title, trigger_phrases, file_path FROM memory_index WHERE id = ?').get(first) as Record<string, string>;
       db.prepare("INSERT INTO memory_fts(memory_fts, rowid, title, trigger_phrases, file_path) VALUES ('delete', ?, ?, ?, ?)").run(
@@ -182,9 +191,7 @@ describe('reads on a database shaped like the real server’s', () => {
         row.file_path,
       );
       expect(readFtsIndexedIds(db)).toEqual([...server.ids.values()].slice(1));
-    } finally {
-      db.close();
-    }
+    });
   });
 });
 
