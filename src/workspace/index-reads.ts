@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { DatabaseUnusableError, toDatabaseUnusableError } from './database-unusable-error.js';
 import type { IndexRow, IndexRowSummary } from './index-row.js';
 import { LEDGER_TRIGGERS, type LedgerEntry, type LedgerLink } from './ledger-entry.js';
+import { forEachRowById } from './rows-by-id.js';
 
 /**
  * Read-only queries on the index database. Every query names its columns: the real server's tables
@@ -110,8 +111,7 @@ export function readIndexRowSummaries(db: Db, earlier: readonly IndexRowSummary[
   const rows: IndexRowSummary[] = [];
   const sameAsBefore = earlierById(earlier);
   try {
-    const statement = db.prepare('SELECT id, file_path, anchor_id, session_id, content_hash, embedding_status FROM memory_index ORDER BY id').raw(true);
-    for (const row of statement.iterate() as IterableIterator<unknown[]>) {
+    forEachRowById(db, 'memory_index', ['file_path', 'anchor_id', 'session_id', 'content_hash', 'embedding_status'], (row) => {
       const id = Number(row[0]);
       const filePath = text(row[1]) ?? '';
       const anchorId = text(row[2]);
@@ -131,7 +131,7 @@ export function readIndexRowSummaries(db: Db, earlier: readonly IndexRowSummary[
       } else {
         rows.push({ id, filePath, anchorId, sessionId, contentHash, embeddingStatus: status === null ? null : shared(status) });
       }
-    }
+    });
   } catch (error) {
     throw toDatabaseUnusableError(error);
   }
@@ -151,10 +151,7 @@ export function readLedgerLinks(db: Db, earlier: readonly LedgerLink[] = [], onl
   const links: LedgerLink[] = last !== undefined ? earlier.slice() : [];
   const sameAsBefore = earlierById(last !== undefined ? [] : earlier);
   try {
-    const statement = db
-      .prepare(`SELECT id, mutation_type, new_hash, linked_memory_ids FROM mutation_ledger ${last !== undefined ? 'WHERE id > ? ' : ''}ORDER BY id`)
-      .raw(true);
-    for (const row of (last !== undefined ? statement.iterate(last.id) : statement.iterate()) as IterableIterator<unknown[]>) {
+    forEachRowById(db, 'mutation_ledger', ['mutation_type', 'new_hash', 'linked_memory_ids'], (row) => {
       const id = Number(row[0]);
       const type = text(row[1]) ?? '';
       const newHash = text(row[2]) ?? '';
@@ -165,7 +162,7 @@ export function readLedgerLinks(db: Db, earlier: readonly LedgerLink[] = [], onl
       } else {
         links.push({ id, mutationType: shared(type), newHash, linkedMemoryIds: parseLinkedIds(linked) });
       }
-    }
+    }, last?.id);
   } catch (error) {
     throw toDatabaseUnusableError(error);
   }
