@@ -13,12 +13,12 @@ export const PAGE_ROWS = 2048;
  * raw (an array per row: the id, then the columns in order), one row at a time, in order.
  *
  * When `id` is the table's rowid (its only primary key column, with no index of its own) and every
- * id is an exact JavaScript number, the
- * rows are read a page at a time, each page one `all()` starting after the last id of the one
- * before. better-sqlite3 then crosses into SQLite once a page instead of once a row: 100,000 index
- * rows or ledger entries were read in 15 to 25% less time. The pages are read in one read
- * transaction (begun here unless the connection is already in one), so that they are one state of
- * the database, as the rows of one statement are. Any other table is read with one statement.
+ * id is an exact JavaScript number, the rows are read a page at a time, each page one `all()`
+ * starting after the last id of the one before. better-sqlite3 then crosses into SQLite once a page
+ * instead of once a row: 100,000 index rows or ledger entries were read in 20 to 30% less time
+ * (README, Performance). The pages are read in one read transaction (begun here unless the
+ * connection is already in one), so that they are one state of the database, as the rows of one
+ * statement are. Any other table is read with one statement.
  */
 export function forEachRowById(db: Db, table: string, columns: readonly string[], each: (row: unknown[]) => void, after?: number): void {
   const select = `SELECT id${columns.map((column) => `, ${column}`).join('')} FROM ${table}`;
