@@ -110,7 +110,7 @@ export function frontMatterSessionId(head: string | undefined): string | null {
   if (block === undefined) return null;
   // Most memory files: the session found without reading the other fields into values.
   const common = simpleFrontMatterField(block, 'session_id');
-  return common !== undefined ? (textField(common.value) ?? null) : sessionIdField(parseFrontMatterFields(block));
+  return sessionIdOf(common !== undefined ? common.value : parseFrontMatterFields(block)?.session_id);
 }
 
 /** The text's front matter split off and read (`fields` undefined when there is none, or it is not YAML). */
@@ -125,12 +125,13 @@ function metadataWithTitle(fields: FrontMatterFields | undefined, title: string)
     triggerPhrases: phrasesField(fields?.trigger_phrases),
     importanceTier: oneOf(fields?.importance_tier, IMPORTANCE_TIERS) ?? DEFAULT_IMPORTANCE_TIER,
     contextType: oneOf(fields?.context_type, CONTEXT_TYPES) ?? DEFAULT_CONTEXT_TYPE,
-    sessionId: sessionIdField(fields),
+    sessionId: sessionIdOf(fields?.session_id),
   };
 }
 
-function sessionIdField(fields: FrontMatterFields | undefined): string | null {
-  return textField(fields?.session_id) ?? null;
+/** A `session_id` value as a memory's session: its text, or null. */
+function sessionIdOf(value: unknown): string | null {
+  return textField(value) ?? null;
 }
 
 function withoutBom(text: string): string {

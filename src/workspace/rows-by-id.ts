@@ -25,14 +25,14 @@ export function forEachRowById(db: Db, table: string, columns: readonly string[]
   const ownTransaction = !db.inTransaction;
   if (ownTransaction) db.exec('BEGIN');
   try {
-    if (!rowidIsId(db, table)) {
+    const lowest = lowestPageableId(db, table);
+    if (lowest === undefined) {
       const statement = db.prepare(`${select} ${after !== undefined ? 'WHERE id > ? ' : ''}ORDER BY id`).raw(true);
       for (const row of (after !== undefined ? statement.iterate(after) : statement.iterate()) as IterableIterator<unknown[]>) each(row);
       return;
     }
     const page = db.prepare(`${select} WHERE id > ? ORDER BY id LIMIT ${PAGE_ROWS}`).raw(true);
-    const first = db.prepare(`${select} ORDER BY id LIMIT ${PAGE_ROWS}`).raw(true);
-    let rows = (after !== undefined ? page.all(after) : first.all()) as unknown[][];
+    let rows = (lowest === null ? [] : page.all(after ?? lowest - 1)) as unknown[][];
     while (rows.length > 0) {
       for (const row of rows) each(row);
       rows = page.all((rows[rows.length - 1] as unknown[])[0]) as unknown[][];
@@ -44,19 +44,19 @@ export function forEachRowById(db: Db, table: string, columns: readonly string[]
 }
 
 /**
- * Whether the table's `id` column is its rowid, every value of which is a safe integer: then
- * `WHERE id > ?` with the last id read picks up exactly where a page ended.
+ * The table's lowest id when `id` is its rowid and every id is a safe integer (`null` for an empty
+ * table): then `WHERE id > ?` with the last id read picks up exactly where a page ended. `undefined`
+ * when the table must be read with one statement.
  */
-function rowidIsId(db: Db, table: string): boolean {
+function lowestPageableId(db: Db, table: string): number | null | undefined {
   const keys = db.prepare('SELECT name FROM pragma_table_info(?) WHERE pk > 0').all(table) as Array<{ name: string }>;
-  if (keys.length !== 1 || keys[0]?.name !== 'id') return false;
+  if (keys.length !== 1 || keys[0]?.name !== 'id') return undefined;
   // Only a key declared `INTEGER PRIMARY KEY` of a rowid table is the rowid; any other has an index of
   // its own (so do `INTEGER PRIMARY KEY DESC` and `WITHOUT ROWID`), and may hold NULLs, text or repeats.
-  if (db.prepare(`SELECT 1 FROM pragma_index_list(?) WHERE origin = 'pk'`).get(table) !== undefined) return false;
+  if (db.prepare(`SELECT 1 FROM pragma_index_list(?) WHERE origin = 'pk'`).get(table) !== undefined) return undefined;
   // One query each: SQLite finds a lone min() or max() of the rowid at an end of the table's b-tree,
   // where both in one query would scan the whole table (or an index).
-  return ['min', 'max'].every((end) => {
-    const bound = db.prepare(`SELECT ${end}(id) FROM ${table}`).pluck().get();
-    return bound === null || Number.isSafeInteger(bound);
-  });
+  const [lowest, highest] = ['min', 'max'].map((end) => db.prepare(`SELECT ${end}(id) FROM ${table}`).pluck().get());
+  if (lowest === null) return null;
+  return Number.isSafeInteger(lowest) && Number.isSafeInteger(highest) ? (lowest as number) : undefined;
 }
