@@ -16,8 +16,9 @@ export interface CachedMemoryFileSourceOptions {
    * `true`: scan once and hand every later caller that same scan, keeping nothing a rescan would
    * need (the folder listings, the records by path). For commands that only report one moment of
    * the workspace (`check`, `heal --dry-run`): every class of `all` judges the same files, and
-   * none pays for revalidating 100,000 of them. A run that changes the workspace needs each step's
-   * own moment and leaves this off (the default).
+   * none pays for revalidating 100,000 of them, nor for each file's mtime, which only a rescan
+   * compares (so the files are read without stat'ing them: MemoryFileRecord.mtimeMs is NaN). A run
+   * that changes the workspace needs each step's own moment and leaves this off (the default).
    */
   readonly once?: boolean;
   /**
@@ -88,7 +89,7 @@ export function cachedMemoryFileSource(
     // The first scan reads everything: the helpers start on the files while the rest are listed
     // (when many are expected, the threads are started now, and load their code during the first chunk).
     if (previous === undefined && expectMany) helpers()?.warm();
-    const firstRead = previous === undefined ? helpers()?.startStreamingRead({ expectMany }) : undefined;
+    const firstRead = previous === undefined ? helpers()?.startStreamingRead({ expectMany, takeMtime: !once }) : undefined;
     // A later scan stats the files the last one listed (on the helpers when there are many) while
     // this thread lists the folders again: a file's stat is taken within the scan either way.
     const statJob = previous !== undefined ? startStat(previous.locations) : undefined;
@@ -196,7 +197,7 @@ export function cachedMemoryFileSource(
     const readings: MemoryFileReading[] = [];
     let files = 0;
     for (const location of locations) {
-      const reading = readMemoryFile(location);
+      const reading = readMemoryFile(location, !once);
       readings.push(reading);
       if (reading.kind === 'file') files += 1;
       if (reportProgress && reading.kind === 'file' && files % PROGRESS_EVERY === 0) progress(`read ${files} memory files`);

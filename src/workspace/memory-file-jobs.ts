@@ -47,6 +47,8 @@ export interface JobMessage {
   readonly batchesDone?: SharedArrayBuffer;
   /** What to run (task jobs: one item, see helper-tasks.ts). */
   readonly task?: HelperTask;
+  /** Read jobs: `false` when the scan takes no mtimes (readMemoryFile's `takeMtime`). Default `true`. */
+  readonly takeMtime?: boolean;
 }
 
 /** A task's result, posted by the helper that claimed it. */
@@ -112,9 +114,9 @@ export function claimBatch(state: Int32Array, count: number, helper = false): { 
 }
 
 /** Reads one file for a job: the same readMemoryFile as a scan on one thread, packed. */
-export function readPacked(absolutePath: string): PackedReading {
+export function readPacked(absolutePath: string, takeMtime: boolean): PackedReading {
   // The relative path and spec folder are the main thread's to fill in (unpackReading).
-  return packReading(readMemoryFile({ absolutePath, relativePath: absolutePath, specFolder: '' }));
+  return packReading(readMemoryFile({ absolutePath, relativePath: absolutePath, specFolder: '' }, takeMtime));
 }
 
 export function packReading(reading: MemoryFileReading): PackedReading {

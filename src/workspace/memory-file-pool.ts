@@ -165,17 +165,19 @@ export class MemoryFilePool {
    * Starts a read to be fed as the files are listed (see {@link StreamingRead}). `expectMany`: the
    * caller knows the scan will be large (the helpers were warmed for it), so the helpers take the
    * first chunk as soon as it is full, instead of once POOL_MIN_ITEMS.read files are listed.
+   * `takeMtime: false`: the readings take no mtime (readMemoryFile). Default `true`.
    */
-  startStreamingRead(options: { readonly expectMany?: boolean } = {}): StreamingRead {
+  startStreamingRead(options: { readonly expectMany?: boolean; readonly takeMtime?: boolean } = {}): StreamingRead {
     const parts: ReadPart[] = [];
     let pending: MemoryFileLocation[] = [];
     let added = 0;
     // Forced (OPSHEAL_THREADS, the tests): small chunks, so that a small scan runs in several.
     const chunkItems = this.forced ? 4 * BATCH_ITEMS : STREAM_CHUNK_ITEMS;
     const threshold = this.forced || options.expectMany === true ? chunkItems : POOL_MIN_ITEMS.read;
+    const takeMtime = options.takeMtime !== false;
     const flush = (): void => {
       const paths = sharePaths(pending.map((location) => location.absolutePath));
-      parts.push({ job: this.post('read', paths, {}, parts.length > 0), locations: pending });
+      parts.push({ job: this.post('read', paths, { takeMtime }, parts.length > 0), locations: pending });
       pending = [];
     };
     return {
@@ -189,7 +191,7 @@ export class MemoryFilePool {
       },
       collect: (onProgress, known) => {
         // Too few for helpers (fewer than POOL_MIN_ITEMS.read, quick to read here).
-        if (parts.length === 0) return pending.map((location) => readMemoryFile(location));
+        if (parts.length === 0) return pending.map((location) => readMemoryFile(location, takeMtime));
         if (pending.length > 0) flush();
         return this.collectReads(parts, onProgress, known);
       },
@@ -215,7 +217,7 @@ export class MemoryFilePool {
   }
 
   /** `continuing`: the job is one more chunk of the scan already running, not a new scan. */
-  private post(kind: JobKind, paths: SharedPaths, extra: Pick<JobMessage, 'stats' | 'batchesDone' | 'task'> = {}, continuing = false): JobMessage {
+  private post(kind: JobKind, paths: SharedPaths, extra: Pick<JobMessage, 'stats' | 'batchesDone' | 'task' | 'takeMtime'> = {}, continuing = false): JobMessage {
     const state = new SharedArrayBuffer(4 * STATE_SLOTS);
     const job: JobMessage = { type: 'job', id: this.nextJobId++, kind, paths, state, ...extra };
     if (kind !== 'task') {
@@ -302,10 +304,12 @@ export class MemoryFilePool {
     let done = 0;
     const doBatch = (entry: (typeof progress)[number], start: number): void => {
       const end = Math.min(start + BATCH_ITEMS, entry.count);
+      const takeMtime = entry.part.job.takeMtime !== false;
       for (let index = start; index < end; index += 1) {
         const location = entry.part.locations[index] as MemoryFileLocation;
         // Packed and unpacked as a helper's reading is, so that it shares what `known` holds alike.
-        readings[entry.offset + index] = known === undefined ? readMemoryFile(location) : unpackReading(readPacked(location.absolutePath), location, known);
+        readings[entry.offset + index] =
+          known === undefined ? readMemoryFile(location, takeMtime) : unpackReading(readPacked(location.absolutePath, takeMtime), location, known);
       }
       entry.batchDone[start / BATCH_ITEMS] = 1;
       entry.done += end - start;

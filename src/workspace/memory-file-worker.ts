@@ -33,10 +33,11 @@ parentPort?.on('message', (message: JobMessage) => {
     return;
   }
   const state = new Int32Array(message.state);
+  const takeMtime = message.takeMtime !== false;
   const claim = (): { start: number; end: number } | undefined => claimBatch(state, message.paths.count, true);
   for (let batch = claim(); batch !== undefined; batch = claim()) {
     const readings: PackedReading[] = [];
-    for (let index = batch.start; index < batch.end; index += 1) readings.push(readPacked(reader.path(index)));
+    for (let index = batch.start; index < batch.end; index += 1) readings.push(readPacked(reader.path(index), takeMtime));
     const posted: ReadBatchMessage = { type: 'read-batch', id: message.id, start: batch.start, readings };
     results.postMessage(posted);
     // Counted only once posted, so the main thread finds the batch when it sees the count.

@@ -28,6 +28,11 @@ export interface MemoryFileRecord {
   readonly specFolder: string;
   /** SHA-256, lowercase hex, of the UTF-8 text with any byte-order mark dropped. */
   readonly contentHash: string;
+  /**
+   * Whole milliseconds, rounded down: what a later scan compares to tell whether the file changed.
+   * NaN when the scan took none, being one that no later scan is compared with (`once`,
+   * cached-memory-files.ts); compared with anything, NaN means changed.
+   */
   readonly mtimeMs: number;
   readonly sizeBytes: number;
   /** The front matter's `session_id`, as {@link MemoryMetadata} has it; `null` when absent. */

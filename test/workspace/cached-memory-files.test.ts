@@ -201,14 +201,14 @@ describe('cachedMemoryFileSource with helpers', () => {
           collect: (_progress, known) => {
             fullReads += 1;
             knownGiven.push(known);
-            return locations.map(readMemoryFile);
+            return locations.map((location) => readMemoryFile(location));
           },
         };
       },
       startRead: (locations: readonly MemoryFileLocation[]): ReadJob => ({
         collect: (_progress, known) => {
           knownGiven.push(known);
-          return locations.map(readMemoryFile);
+          return locations.map((location) => readMemoryFile(location));
         },
       }),
       startStat: () => undefined,
