@@ -60,6 +60,8 @@ export function cachedMemoryFileSource(
   let lastScan: MemoryFileScan | undefined;
   // Folders whose listing has not changed since the last scan are not listed again.
   const once = options.once === true;
+  // Only a rescan compares mtimes, and a `once` source never rescans.
+  const takeMtime = !once;
   let listings = once ? undefined : new FolderListingCache(options.listingMarginMs);
   // With `once`: the completion of the one scan, which gives the same scan to every caller.
   let onlyScan: ((known?: KnownFileValues) => MemoryFileScan) | undefined;
@@ -89,7 +91,7 @@ export function cachedMemoryFileSource(
     // The first scan reads everything: the helpers start on the files while the rest are listed
     // (when many are expected, the threads are started now, and load their code during the first chunk).
     if (previous === undefined && expectMany) helpers()?.warm();
-    const firstRead = previous === undefined ? helpers()?.startStreamingRead({ expectMany, takeMtime: !once }) : undefined;
+    const firstRead = previous === undefined ? helpers()?.startStreamingRead({ expectMany, takeMtime }) : undefined;
     // A later scan stats the files the last one listed (on the helpers when there are many) while
     // this thread lists the folders again: a file's stat is taken within the scan either way.
     const statJob = previous !== undefined ? startStat(previous.locations) : undefined;
@@ -197,7 +199,7 @@ export function cachedMemoryFileSource(
     const readings: MemoryFileReading[] = [];
     let files = 0;
     for (const location of locations) {
-      const reading = readMemoryFile(location, !once);
+      const reading = readMemoryFile(location, takeMtime);
       readings.push(reading);
       if (reading.kind === 'file') files += 1;
       if (reportProgress && reading.kind === 'file' && files % PROGRESS_EVERY === 0) progress(`read ${files} memory files`);

@@ -113,6 +113,11 @@ export function claimBatch(state: Int32Array, count: number, helper = false): { 
   return { start, end: Math.min(start + BATCH_ITEMS, count) };
 }
 
+/** Whether a read job's readings take each file's mtime (a job that does not say does). */
+export function jobTakesMtime(job: Pick<JobMessage, 'takeMtime'>): boolean {
+  return job.takeMtime !== false;
+}
+
 /** Reads one file for a job: the same readMemoryFile as a scan on one thread, packed. */
 export function readPacked(absolutePath: string, takeMtime: boolean): PackedReading {
   // The relative path and spec folder are the main thread's to fill in (unpackReading).

@@ -5,6 +5,7 @@ import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from '
 import {
   BATCH_ITEMS,
   claimBatch,
+  jobTakesMtime,
   PathReader,
   readPacked,
   runStatBatches,
@@ -304,7 +305,7 @@ export class MemoryFilePool {
     let done = 0;
     const doBatch = (entry: (typeof progress)[number], start: number): void => {
       const end = Math.min(start + BATCH_ITEMS, entry.count);
-      const takeMtime = entry.part.job.takeMtime !== false;
+      const takeMtime = jobTakesMtime(entry.part.job);
       for (let index = start; index < end; index += 1) {
         const location = entry.part.locations[index] as MemoryFileLocation;
         // Packed and unpacked as a helper's reading is, so that it shares what `known` holds alike.

@@ -7,6 +7,7 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import {
   claimBatch,
+  jobTakesMtime,
   PathReader,
   readPacked,
   runStatBatches,
@@ -33,7 +34,7 @@ parentPort?.on('message', (message: JobMessage) => {
     return;
   }
   const state = new Int32Array(message.state);
-  const takeMtime = message.takeMtime !== false;
+  const takeMtime = jobTakesMtime(message);
   const claim = (): { start: number; end: number } | undefined => claimBatch(state, message.paths.count, true);
   for (let batch = claim(); batch !== undefined; batch = claim()) {
     const readings: PackedReading[] = [];

@@ -1,5 +1,8 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { unpackReading, type PackedReading } from '../../src/workspace/memory-file-jobs.js';
+import { jobTakesMtime, readPacked, unpackReading, type PackedReading } from '../../src/workspace/memory-file-jobs.js';
 import type { KnownFileValues } from '../../src/workspace/memory-file-source.js';
 
 const location = { absolutePath: '/w/specs/001-a/memory/one.md', relativePath: 'specs/001-a/memory/one.md', specFolder: '001-a' };
@@ -34,5 +37,28 @@ describe('unpackReading', () => {
       kind: 'unreadable',
       unreadable: { relativePath: location.relativePath, reason: 'not-a-file' },
     });
+  });
+});
+
+describe('a read job and the mtime', () => {
+  it('takes the mtime unless the job says not to', () => {
+    expect(jobTakesMtime({})).toBe(true);
+    expect(jobTakesMtime({ takeMtime: true })).toBe(true);
+    expect(jobTakesMtime({ takeMtime: false })).toBe(false);
+  });
+
+  it('packs the file\'s mtime, or NaN when told not to take it, and the same hash, size and session either way', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'opsheal-read-packed-'));
+    try {
+      const path = join(folder, 'one.md');
+      writeFileSync(path, '---\nsession_id: ses_1\n---\n# One\n');
+      const withMtime = readPacked(path, true) as Exclude<PackedReading, number>;
+      const without = readPacked(path, false) as Exclude<PackedReading, number>;
+      expect(Number.isInteger(withMtime[1])).toBe(true);
+      expect(without[1]).toBeNaN();
+      expect([without[0], without[2], without[3]]).toEqual([withMtime[0], withMtime[2], 'ses_1']);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 });
