@@ -84,7 +84,8 @@ async function prepareClass(failureClass: FailureClass, live: LiveContext, onOut
   const configured = live.config.steps[failureClass.id] ?? {};
   const needsBuiltIn = failureClass.steps.some((step) => configured[step.name] === undefined);
   const liveClass = needsBuiltIn ? await loadLiveClass(failureClass.id) : undefined;
-  const builtIns = liveClass?.actions(live);
+  const running = new Set(failureClass.steps.filter((step) => configured[step.name] === undefined).map((step) => step.phase));
+  const builtIns = liveClass?.actions(live, running);
   const steps = failureClass.steps.map((step): RunnableStep => {
     const command = configured[step.name];
     if (command !== undefined) {

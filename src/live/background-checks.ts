@@ -67,7 +67,11 @@ function startQuickCheck(context: LiveContext): (() => HelperTaskResult | undefi
   return job === undefined ? undefined : once(() => job.collect());
 }
 
-/** Starts databaseIntegrity (the connection must be writable); the function returned gives its result. */
+/**
+ * Starts databaseIntegrity (the connection must be writable); the function returned gives its result.
+ * A check begun ahead on this very version of the database ({@link beginIntegrityCheck}) is the one
+ * waited for.
+ */
 export function startIntegrityCheck(context: LiveContext, db: Database): () => DatabaseIntegrity {
   const before = databaseVersion(context);
   // integrity_check does all quick_check does and more: passed, it vouches for soundness too.
@@ -75,7 +79,9 @@ export function startIntegrityCheck(context: LiveContext, db: Database): () => D
     if (integrity.problems.length === 0) markSound(context, before);
     return integrity;
   };
-  const job = startOnHelper(context, { integrity: true, writable: true });
+  const ahead = begunIntegrityChecks.get(context);
+  begunIntegrityChecks.delete(context);
+  const job = ahead !== undefined && before !== undefined && ahead.version === before ? ahead.job : startOnHelper(context, { integrity: true, writable: true });
   if (job === undefined) {
     const integrity = noted(databaseIntegrity(db));
     return () => integrity;
@@ -84,6 +90,27 @@ export function startIntegrityCheck(context: LiveContext, db: Database): () => D
     const result: HelperTaskResult | undefined = job.collect();
     return noted(result?.ok === true && result.integrity !== undefined ? result.integrity : databaseIntegrity(db));
   });
+}
+
+/** The integrity checks begun on a helper ahead of the verify that waits for one, by the version each checks. */
+const begunIntegrityChecks = new WeakMap<LiveContext, { readonly version: string; readonly job: TaskJob }>();
+
+/**
+ * Begins startIntegrityCheck's check on a helper now, for the verify that follows: index-drift's
+ * repair begins it as it returns, so that the helper checks the database while this thread ends the
+ * step (a full collection, the step's lines) and opens the verify's connection. It is used only
+ * while the database is still at the version it began on; otherwise the verify starts its own. Nothing
+ * is begun where the check would run on this thread anyway (no helpers, a small database).
+ */
+export function beginIntegrityCheck(context: LiveContext): void {
+  try {
+    const version = databaseVersion(context);
+    if (version === undefined) return;
+    const job = startOnHelper(context, { integrity: true, writable: true });
+    if (job !== undefined) begunIntegrityChecks.set(context, { version, job });
+  } catch {
+    // Only a head start: the repair it follows has committed, and the verify starts its own check.
+  }
 }
 
 /** `work()`'s value once `check()` has passed; when `work` throws, `check()` has its say first. */

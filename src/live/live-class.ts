@@ -99,7 +99,11 @@ export interface LiveClass {
    */
   prepareCheck?(context: LiveContext): Promise<void>;
   plan(context: LiveContext): Promise<RepairPlanReport>;
-  actions(context: LiveContext): Readonly<Record<StepPhase, StepAction>>;
+  /**
+   * `running`: the phases whose actions the run will use (a configured command runs instead of the
+   * others), so that no action starts work ahead for a step that will not collect it. Default: all.
+   */
+  actions(context: LiveContext, running?: ReadonlySet<StepPhase>): Readonly<Record<StepPhase, StepAction>>;
   /**
    * Throws, having changed nothing, when a fault `inject` is asked for cannot be made in this
    * workspace (a table or file it needs is missing). `inject` asks every class it will run first, so

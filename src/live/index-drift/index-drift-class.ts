@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { failureClassStep } from '../../catalog/failure-classes.js';
 import { retryableFailure, succeeded, type StepOutcome } from '../../core/step-outcome.js';
-import { afterCheck, beginSoundnessCheck, startIntegrityCheck, startSoundnessCheck } from '../background-checks.js';
+import { afterCheck, beginIntegrityCheck, beginSoundnessCheck, startIntegrityCheck, startSoundnessCheck } from '../background-checks.js';
 import { escalationItems } from '../escalation-items.js';
 import { countByKind, nonZeroCounts } from '../finding-counts.js';
 import { openIndex, withIndexDatabase, type IndexDatabase } from '../index-database-session.js';
@@ -50,7 +50,7 @@ export const indexDriftClass: LiveClass = {
     });
   },
 
-  actions(context) {
+  actions(context, running) {
     return {
       detect: () => guarded(() => withIndexDatabase(context, 'read', (index): StepOutcome => {
         const report = readAndJudge(context, index).check;
@@ -77,6 +77,8 @@ export const indexDriftClass: LiveClass = {
             metadataOf: (files) => (ahead !== undefined && sameFiles(ahead.files, files) ? ahead : readMetadataAhead(context, files)).collect(),
           }),
         });
+        // The verify's SQLite checks, begun on the database as the repair left it (background-checks.ts).
+        if (running?.has('verify') !== false) beginIntegrityCheck(context);
         return succeeded(nonZeroCounts(result.counts));
       }),
 

@@ -1,0 +1,141 @@
+// background-checks.ts runs SQLite's whole-database checks on a helper thread. Helpers run only from
+// the built bundle (memory-file-pool.ts), so here the pool is a stand-in whose "helper" runs the
+// task, on a connection of its own, when it is collected, and answers with a marker naming the task,
+// so that a test can tell whose answer a verify got. What the tests pin: an integrity check begun
+// ahead (index-drift's repair begins the verify's) is the one the verify waits for while the
+// database is still at the version it began on, and only then; it serves one verify; and nothing is
+// begun where the check would run on the step's own connection anyway.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { HelperTask, HelperTaskResult } from '../../src/workspace/helper-tasks.js';
+import type { AttemptContext } from '../../src/core/step-action.js';
+import { indexDriftClass } from '../../src/live/index-drift/index-drift-class.js';
+import { cachedMemoryFileSource } from '../../src/workspace/cached-memory-files.js';
+import { otherWriterCommits, useWorkspaceTemplate } from './live-workspace.js';
+
+const pool = vi.hoisted(() => ({
+  worthIt: true,
+  /** The next task cannot be posted (a helper thread that cannot start). */
+  failNextPost: false,
+  tasks: [] as HelperTask[],
+}));
+
+vi.mock('../../src/workspace/memory-file-pool.js', () => ({
+  processPool: () => ({
+    worthAHelper: () => pool.worthIt,
+    // A repair's files are read again on the main thread.
+    worthAFileTask: () => false,
+    startTask: (task: HelperTask) => {
+      if (pool.failNextPost) {
+        pool.failNextPost = false;
+        throw new Error('cannot start a helper thread');
+      }
+      pool.tasks.push(task);
+      const number = pool.tasks.length;
+      return {
+        collect: (): HelperTaskResult | undefined => {
+          if (task.kind !== 'database-checks' || task.integrity !== true) return undefined;
+          return { ok: true, integrity: { problems: [{ kind: 'database-integrity', detail: `answer of task ${number}` }], ftsOk: true } };
+        },
+      };
+    },
+  }),
+}));
+
+const { beginIntegrityCheck, startIntegrityCheck } = await import('../../src/live/background-checks.js');
+const { openIndex } = await import('../../src/live/index-database-session.js');
+
+const template = useWorkspaceTemplate({ memories: 40, seed: 11 });
+
+afterEach(() => {
+  pool.worthIt = true;
+  pool.failNextPost = false;
+  pool.tasks.length = 0;
+});
+
+const integrityTasks = (): HelperTask[] => pool.tasks.filter((task) => task.kind === 'database-checks' && task.integrity === true);
+
+/** What a verify's integrity check answers, run on a connection of the verify's own. */
+function verifyIntegrity(context: Parameters<typeof startIntegrityCheck>[0]): string[] {
+  const { db } = openIndex(context, 'write');
+  try {
+    return startIntegrityCheck(context, db)().problems.map((problem) => problem.detail);
+  } finally {
+    db.close();
+  }
+}
+
+describe('an integrity check begun ahead', () => {
+  it('is the one a verify waits for while the database is as it was when it began', () => {
+    const context = template.copy().context();
+    beginIntegrityCheck(context);
+    expect(integrityTasks()).toHaveLength(1);
+    expect(verifyIntegrity(context)).toEqual(['answer of task 1']);
+    // Waited for, not started again.
+    expect(integrityTasks()).toHaveLength(1);
+  });
+
+  it('is not used once anyone has committed since it began: the verify starts its own', () => {
+    const workspace = template.copy();
+    const context = workspace.context();
+    beginIntegrityCheck(context);
+    otherWriterCommits(workspace.paths.db);
+    expect(verifyIntegrity(context)).toEqual(['answer of task 2']);
+    expect(integrityTasks()).toHaveLength(2);
+  });
+
+  it('serves one verify: the next starts its own', () => {
+    const context = template.copy().context();
+    beginIntegrityCheck(context);
+    expect(verifyIntegrity(context)).toEqual(['answer of task 1']);
+    expect(verifyIntegrity(context)).toEqual(['answer of task 2']);
+  });
+
+  it('belongs to its run: another run\'s verify starts its own', () => {
+    const workspace = template.copy();
+    beginIntegrityCheck(workspace.context());
+    expect(verifyIntegrity(workspace.context())).toEqual(['answer of task 2']);
+  });
+
+  it('that cannot be begun leaves the verify to start its own, and throws nothing', () => {
+    const context = template.copy().context();
+    pool.failNextPost = true;
+    expect(() => beginIntegrityCheck(context)).not.toThrow();
+    expect(verifyIntegrity(context)).toEqual(['answer of task 1']);
+  });
+
+  it('is not begun where the check runs on the step\'s own connection (a small database): the verify runs SQLite\'s checks there', () => {
+    pool.worthIt = false;
+    const context = template.copy().context();
+    beginIntegrityCheck(context);
+    expect(pool.tasks).toHaveLength(0);
+    // The real checks, on a sound database: no problems.
+    expect(verifyIntegrity(context)).toEqual([]);
+    expect(pool.tasks).toHaveLength(0);
+  });
+});
+
+describe('index-drift', () => {
+  const attempt = (step: string): AttemptContext => ({ failureClass: 'index-drift', step, attempt: 1, maxAttempts: 3, attemptsLeft: 2 });
+
+  it('begins its verify\'s integrity check as its repair returns, and its verify waits for that one', async () => {
+    const workspace = template.copy();
+    // The files are scanned on this thread: the stand-in pool runs no file jobs.
+    const context = { ...workspace.context(), memoryFiles: cachedMemoryFileSource(workspace.paths, undefined, { pool: null }) };
+    const actions = indexDriftClass.actions(context);
+    expect((await actions.repair(attempt('rebuild-index'))).kind).toBe('success');
+    expect(integrityTasks()).toHaveLength(1);
+    const outcome = await actions.verify(attempt('verify-parity'));
+    expect(integrityTasks()).toHaveLength(1);
+    // The stand-in answers with a problem, so the verify fails on it: the answer it waited for.
+    expect(outcome.kind).toBe('retryable-failure');
+    expect(JSON.stringify(outcome)).toContain('answer of task 1');
+  });
+
+  it('begins nothing when a configured command verifies instead of the built-in verify', async () => {
+    const workspace = template.copy();
+    const context = { ...workspace.context(), memoryFiles: cachedMemoryFileSource(workspace.paths, undefined, { pool: null }) };
+    const actions = indexDriftClass.actions(context, new Set(['detect', 'repair'] as const));
+    expect((await actions.repair(attempt('rebuild-index'))).kind).toBe('success');
+    expect(integrityTasks()).toHaveLength(0);
+  });
+});
