@@ -1,7 +1,7 @@
 // background-checks.ts runs SQLite's whole-database checks on a helper thread. Helpers run only from
-// the built bundle (memory-file-pool.ts), so here the pool is a stand-in whose "helper" runs the
-// task, on a connection of its own, when it is collected, and answers with a marker naming the task,
-// so that a test can tell whose answer a verify got. What the tests pin: an integrity check begun
+// the built bundle (memory-file-pool.ts), so here the pool is a stand-in whose "helper" does not run
+// an integrity task but answers it, when collected, with a problem naming the task, so that a test
+// can tell whose answer a verify got. What the tests pin: an integrity check begun
 // ahead (index-drift's repair begins the verify's) is the one the verify waits for while the
 // database is still at the version it began on, and only then; it serves one verify; and nothing is
 // begun where the check would run on the step's own connection anyway.
