@@ -48,8 +48,14 @@ export const POOL_MIN_ITEMS = { read: 25_000, stat: 25_000 } as const;
  * OPSHEAL_THREADS is set): posting it and its answer would cost about what it saves.
  */
 export const POOL_MIN_FILE_TASK_ITEMS = 64;
-/** SQLite's checks of a smaller database run on the main thread (bytes; unless OPSHEAL_THREADS is set). */
-export const POOL_MIN_DATABASE_BYTES = 64 * 1024 * 1024;
+/**
+ * SQLite's checks of a smaller database run on the main thread, and a scan of a workspace with a
+ * smaller one starts its helpers only once POOL_MIN_ITEMS.read files are listed (bytes; unless
+ * OPSHEAL_THREADS is set). The sample's database holds about 7,000 memories in 8 MiB. Measured there
+ * (README, Performance): from 10,000 memories a check and a heal are about a tenth quicker with the
+ * helpers started at once; at 5,000 they gain nothing, and at 2,000 they cost about 15 ms.
+ */
+export const POOL_MIN_DATABASE_BYTES = 8 * 1024 * 1024;
 /**
  * Files per chunk of a read fed while the files are still being listed: the helpers start on a
  * chunk as soon as it is full, so they read while the main thread lists.
@@ -402,7 +408,7 @@ export class MemoryFilePool {
 }
 
 /**
- * Whether the index database is large (POOL_MIN_DATABASE_BYTES, some 50,000 memories): then SQLite's
+ * Whether the index database is large (POOL_MIN_DATABASE_BYTES, some 7,000 memories): then SQLite's
  * checks of it are worth a helper, and the memory files are sure to be many, so a scan's helper
  * threads are worth starting at once. A database that cannot be stat'ed says no (what is wrong with
  * it is for the commands to report).
