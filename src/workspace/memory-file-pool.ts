@@ -409,8 +409,8 @@ export class MemoryFilePool {
 
 /**
  * Whether the index database is large (POOL_MIN_DATABASE_BYTES, some 7,000 memories): then SQLite's
- * checks of it are worth a helper, and the memory files are sure to be many, so a scan's helper
- * threads are worth starting at once. A database that cannot be stat'ed says no (what is wrong with
+ * checks of it are worth a helper, and the memory files are likely to be thousands, so a scan's
+ * helper threads are worth starting at once. A database that cannot be stat'ed says no (what is wrong with
  * it is for the commands to report).
  */
 export function largeIndexDatabase(path: string): boolean {
