@@ -82,10 +82,9 @@ export interface PreparedClass {
 
 async function prepareClass(failureClass: FailureClass, live: LiveContext, onOutput: (chunk: string) => void): Promise<PreparedClass> {
   const configured = live.config.steps[failureClass.id] ?? {};
-  const needsBuiltIn = failureClass.steps.some((step) => configured[step.name] === undefined);
-  const liveClass = needsBuiltIn ? await loadLiveClass(failureClass.id) : undefined;
-  const running = new Set(failureClass.steps.filter((step) => configured[step.name] === undefined).map((step) => step.phase));
-  const builtIns = liveClass?.actions(live, running);
+  const builtInSteps = failureClass.steps.filter((step) => configured[step.name] === undefined);
+  const liveClass = builtInSteps.length > 0 ? await loadLiveClass(failureClass.id) : undefined;
+  const builtIns = liveClass?.actions(live, new Set(builtInSteps.map((step) => step.phase)));
   const steps = failureClass.steps.map((step): RunnableStep => {
     const command = configured[step.name];
     if (command !== undefined) {
@@ -99,5 +98,5 @@ async function prepareClass(failureClass: FailureClass, live: LiveContext, onOut
     }
     return { name: step.name, command: live.rerunCommand(failureClass.id, step.phase), action };
   });
-  return { failureClass, liveClass, steps, commandSteps: failureClass.steps.filter((step) => configured[step.name] !== undefined).map((step) => step.name) };
+  return { failureClass, liveClass, steps, commandSteps: failureClass.steps.filter((step) => !builtInSteps.includes(step)).map((step) => step.name) };
 }

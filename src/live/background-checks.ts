@@ -2,7 +2,7 @@ import type { Database } from 'better-sqlite3';
 import { databaseIntegrity, requireSoundDatabase, type DatabaseIntegrity } from '../workspace/database-integrity.js';
 import { DatabaseUnusableError } from '../workspace/database-unusable-error.js';
 import type { DatabaseCheckTask, HelperTaskResult } from '../workspace/helper-tasks.js';
-import { processPool, type TaskJob } from '../workspace/memory-file-pool.js';
+import { processPool } from '../workspace/memory-file-pool.js';
 import { databaseVersion } from './index-read-cache.js';
 import { knownSound, markSound } from './known-sound.js';
 import type { LiveContext } from './live-class.js';
@@ -28,8 +28,7 @@ export function startSoundnessCheck(context: LiveContext, db: Database): () => v
   // Passed already on this very version of the database, earlier in the run (known-sound.ts).
   if (knownSound(context)) return () => undefined;
   const before = databaseVersion(context);
-  const ahead = begunChecks.get(context);
-  const collect = ahead !== undefined && before !== undefined && ahead.version === before ? ahead.collect : startQuickCheck(context);
+  const collect = begunOn(context, 'soundness', before) ?? startQuickCheck(context);
   if (collect === undefined) {
     requireSoundDatabase(db, context.paths.db);
     markSound(context, before);
@@ -45,9 +44,6 @@ export function startSoundnessCheck(context: LiveContext, db: Database): () => v
   });
 }
 
-/** SQLite's quick_check begun on a helper ahead of the step that waits for it, by the version it checks. */
-const begunChecks = new WeakMap<LiveContext, { readonly version: string; readonly collect: () => HelperTaskResult | undefined }>();
-
 /**
  * Begins the soundness check of startSoundnessCheck on a helper now, for a step that will wait for it
  * later (`check all` begins index-drift's while the files are still being read, so that it runs
@@ -55,16 +51,13 @@ const begunChecks = new WeakMap<LiveContext, { readonly version: string; readonl
  * helpers, a small database), or when a check already passed on the database as it is.
  */
 export function beginSoundnessCheck(context: LiveContext): void {
-  const version = databaseVersion(context);
-  if (version === undefined || knownSound(context) || begunChecks.get(context)?.version === version) return;
-  const collect = startQuickCheck(context);
-  if (collect !== undefined) begunChecks.set(context, { version, collect });
+  if (knownSound(context)) return;
+  beginAhead(context, 'soundness', () => startQuickCheck(context));
 }
 
-/** quick_check started on a helper, its result memoised (a task's result is collected once); `undefined` where it would run here. */
-function startQuickCheck(context: LiveContext): (() => HelperTaskResult | undefined) | undefined {
-  const job = startOnHelper(context, { soundLabel: context.paths.db, writable: false });
-  return job === undefined ? undefined : once(() => job.collect());
+/** quick_check started on a helper; `undefined` where it would run here. */
+function startQuickCheck(context: LiveContext): CollectCheck | undefined {
+  return startOnHelper(context, { soundLabel: context.paths.db, writable: false });
 }
 
 /**
@@ -79,38 +72,62 @@ export function startIntegrityCheck(context: LiveContext, db: Database): () => D
     if (integrity.problems.length === 0) markSound(context, before);
     return integrity;
   };
-  const ahead = begunIntegrityChecks.get(context);
-  begunIntegrityChecks.delete(context);
-  const job = ahead !== undefined && before !== undefined && ahead.version === before ? ahead.job : startOnHelper(context, { integrity: true, writable: true });
-  if (job === undefined) {
+  const collect = begunOn(context, 'integrity', before) ?? startIntegrityOnHelper(context);
+  if (collect === undefined) {
     const integrity = noted(databaseIntegrity(db));
     return () => integrity;
   }
   return once(() => {
-    const result: HelperTaskResult | undefined = job.collect();
+    const result: HelperTaskResult | undefined = collect();
     return noted(result?.ok === true && result.integrity !== undefined ? result.integrity : databaseIntegrity(db));
   });
 }
 
-/** The integrity checks begun on a helper ahead of the verify that waits for one, by the version each checks. */
-const begunIntegrityChecks = new WeakMap<LiveContext, { readonly version: string; readonly job: TaskJob }>();
-
 /**
  * Begins startIntegrityCheck's check on a helper now, for the verify that follows: index-drift's
  * repair begins it as it returns, so that the helper checks the database while this thread ends the
- * step (a full collection, the step's lines) and opens the verify's connection. It is used only
- * while the database is still at the version it began on; otherwise the verify starts its own. Nothing
- * is begun where the check would run on this thread anyway (no helpers, a small database).
+ * step (a full collection, the step's lines) and opens the verify's connection. Nothing is begun
+ * where the check would run on this thread anyway (no helpers, a small database).
  */
 export function beginIntegrityCheck(context: LiveContext): void {
   try {
-    const version = databaseVersion(context);
-    if (version === undefined) return;
-    const job = startOnHelper(context, { integrity: true, writable: true });
-    if (job !== undefined) begunIntegrityChecks.set(context, { version, job });
+    beginAhead(context, 'integrity', () => startIntegrityOnHelper(context));
   } catch {
     // Only a head start: the repair it follows has committed, and the verify starts its own check.
   }
+}
+
+function startIntegrityOnHelper(context: LiveContext): CollectCheck | undefined {
+  return startOnHelper(context, { integrity: true, writable: true });
+}
+
+/** A check's result from the helper, collected once and kept; `undefined` when the caller is to run it. */
+type CollectCheck = () => HelperTaskResult | undefined;
+type BegunKind = 'soundness' | 'integrity';
+
+/**
+ * The checks begun on a helper ahead of the step that waits for one ({@link beginSoundnessCheck},
+ * {@link beginIntegrityCheck}), by kind, with the version of the database each checks: a step
+ * uses one only while the database is still at that version (so any step at that version may, a
+ * verify's retry included), and otherwise starts its own.
+ */
+const begunChecks = new WeakMap<LiveContext, Map<BegunKind, { readonly version: string; readonly collect: CollectCheck }>>();
+
+/** Begins a check of `kind` on the database as it is now, unless one is begun on this version already. */
+function beginAhead(context: LiveContext, kind: BegunKind, start: () => CollectCheck | undefined): void {
+  const version = databaseVersion(context);
+  if (version === undefined || begunOn(context, kind, version) !== undefined) return;
+  const collect = start();
+  if (collect === undefined) return;
+  const begun = begunChecks.get(context) ?? new Map<BegunKind, { readonly version: string; readonly collect: CollectCheck }>();
+  begun.set(kind, { version, collect });
+  begunChecks.set(context, begun);
+}
+
+/** The check of `kind` begun on exactly this version of the database, if any. */
+function begunOn(context: LiveContext, kind: BegunKind, version: string | undefined): CollectCheck | undefined {
+  const begun = begunChecks.get(context)?.get(kind);
+  return begun !== undefined && version !== undefined && begun.version === version ? begun.collect : undefined;
 }
 
 /** `work()`'s value once `check()` has passed; when `work` throws, `check()` has its say first. */
@@ -126,10 +143,12 @@ export function afterCheck<T>(check: () => unknown, work: () => T): T {
   return value;
 }
 
-function startOnHelper(context: LiveContext, checks: Pick<DatabaseCheckTask, 'soundLabel' | 'integrity' | 'writable'>): TaskJob | undefined {
+/** The checks started on a helper, their result memoised (a task's result is collected once); `undefined` where they would run here. */
+function startOnHelper(context: LiveContext, checks: Pick<DatabaseCheckTask, 'soundLabel' | 'integrity' | 'writable'>): CollectCheck | undefined {
   const pool = processPool();
   if (pool === undefined || !pool.worthAHelper(context.paths.db)) return undefined;
-  return pool.startTask({ kind: 'database-checks', path: context.paths.db, busyTimeoutMs: BUSY_TIMEOUT_MS, ...checks });
+  const job = pool.startTask({ kind: 'database-checks', path: context.paths.db, busyTimeoutMs: BUSY_TIMEOUT_MS, ...checks });
+  return once(() => job.collect());
 }
 
 /** The first call's outcome, value or error, for every call. */

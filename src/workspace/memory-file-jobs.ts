@@ -113,7 +113,7 @@ export function claimBatch(state: Int32Array, count: number, helper = false): { 
   return { start, end: Math.min(start + BATCH_ITEMS, count) };
 }
 
-/** Whether a read job's readings take each file's mtime (a job that does not say does). */
+/** Whether a read job's readings take each file's mtime (a job, or a read's options, that does not say does). */
 export function jobTakesMtime(job: Pick<JobMessage, 'takeMtime'>): boolean {
   return job.takeMtime !== false;
 }

@@ -181,7 +181,7 @@ export class MemoryFilePool {
     // Forced (OPSHEAL_THREADS, the tests): small chunks, so that a small scan runs in several.
     const chunkItems = this.forced ? 4 * BATCH_ITEMS : STREAM_CHUNK_ITEMS;
     const threshold = this.forced || options.expectMany === true ? chunkItems : POOL_MIN_ITEMS.read;
-    const takeMtime = options.takeMtime !== false;
+    const takeMtime = jobTakesMtime(options);
     const flush = (): void => {
       const paths = sharePaths(pending.map((location) => location.absolutePath));
       parts.push({ job: this.post('read', paths, { takeMtime }, parts.length > 0), locations: pending });
@@ -410,8 +410,8 @@ export class MemoryFilePool {
 /**
  * Whether the index database is large (POOL_MIN_DATABASE_BYTES, some 7,000 memories): then SQLite's
  * checks of it are worth a helper, and the memory files are likely to be thousands, so a scan's
- * helper threads are worth starting at once. A database that cannot be stat'ed says no (what is wrong with
- * it is for the commands to report).
+ * helper threads are worth starting at once. A database that cannot be stat'ed says no (what is
+ * wrong with it is for the commands to report).
  */
 export function largeIndexDatabase(path: string): boolean {
   try {

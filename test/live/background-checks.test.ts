@@ -3,8 +3,8 @@
 // an integrity task but answers it, when collected, with a problem naming the task, so that a test
 // can tell whose answer a verify got. What the tests pin: an integrity check begun
 // ahead (index-drift's repair begins the verify's) is the one the verify waits for while the
-// database is still at the version it began on, and only then; it serves one verify; and nothing is
-// begun where the check would run on the step's own connection anyway.
+// database is still at the version it began on, and only then (every verify at that version); and
+// nothing is begun where the check would run on the step's own connection anyway.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { HelperTask, HelperTaskResult } from '../../src/workspace/helper-tasks.js';
 import type { AttemptContext } from '../../src/core/step-action.js';
@@ -41,7 +41,7 @@ vi.mock('../../src/workspace/memory-file-pool.js', () => ({
   }),
 }));
 
-const { beginIntegrityCheck, startIntegrityCheck } = await import('../../src/live/background-checks.js');
+const { beginIntegrityCheck, beginSoundnessCheck, startIntegrityCheck } = await import('../../src/live/background-checks.js');
 const { openIndex } = await import('../../src/live/index-database-session.js');
 
 const template = useWorkspaceTemplate({ memories: 40, seed: 11 });
@@ -83,10 +83,34 @@ describe('an integrity check begun ahead', () => {
     expect(integrityTasks()).toHaveLength(2);
   });
 
-  it('serves one verify: the next starts its own', () => {
-    const context = template.copy().context();
+  it('serves every verify while the database stays at its version (a retry\'s too), and none after a commit', () => {
+    const workspace = template.copy();
+    const context = workspace.context();
     beginIntegrityCheck(context);
     expect(verifyIntegrity(context)).toEqual(['answer of task 1']);
+    expect(verifyIntegrity(context)).toEqual(['answer of task 1']);
+    expect(integrityTasks()).toHaveLength(1);
+    otherWriterCommits(workspace.paths.db);
+    expect(verifyIntegrity(context)).toEqual(['answer of task 2']);
+  });
+
+  it('is begun once per version: beginning again on the same version posts nothing', () => {
+    const workspace = template.copy();
+    const context = workspace.context();
+    beginIntegrityCheck(context);
+    beginIntegrityCheck(context);
+    expect(integrityTasks()).toHaveLength(1);
+    otherWriterCommits(workspace.paths.db);
+    beginIntegrityCheck(context);
+    expect(integrityTasks()).toHaveLength(2);
+    expect(verifyIntegrity(context)).toEqual(['answer of task 2']);
+  });
+
+  it('is kept apart from the soundness check begun ahead on the same version', () => {
+    const context = template.copy().context();
+    beginSoundnessCheck(context);
+    beginIntegrityCheck(context);
+    expect(pool.tasks.map((task) => (task.kind === 'database-checks' && task.integrity === true ? 'integrity' : 'soundness'))).toEqual(['soundness', 'integrity']);
     expect(verifyIntegrity(context)).toEqual(['answer of task 2']);
   });
 
