@@ -14,6 +14,7 @@ import { createLiveContext } from './live-context.js';
 import { printPlan } from './plan-output.js';
 import { clockFromEnvironment } from './run-environment.js';
 import { runPlans } from './run-plans.js';
+import { withScanMoments } from './scan-moments.js';
 import { requireClass, type CommandContext } from './runbook-commands.js';
 import { healUsage } from './live-usage.js';
 import { UsageError } from '../core/usage-error.js';
@@ -43,14 +44,17 @@ export async function healCommand(context: CommandContext): Promise<ExitCode> {
     backoffSeconds: workspace.config.policy?.backoffSeconds ?? 0,
   });
   const now = clockFromEnvironment(env);
-  const live = createLiveContext(workspace, { program, now, backup: !line.flags.has('no-backup'), sink, readOnly: line.flags.has('dry-run') });
+  const dryRun = line.flags.has('dry-run');
+  // A heal's steps share a scan of the memory files until one of them could change what they judge
+  // (withScanMoments, below, says when); a dry run reads the files once.
+  const live = createLiveContext(workspace, { program, now, backup: !line.flags.has('no-backup'), sink, readOnly: dryRun, holdScans: !dryRun });
   const json = line.flags.has('json');
 
   const prepared = [];
   for (const failureClass of classes) prepared.push(await prepareClass(failureClass, live, (chunk) => sink.err(chunk.replace(/\n$/, ''))));
   if (prepared.some((entry) => entry.liveClass !== undefined && usesIndexDatabase(entry.failureClass.id))) requireDatabase(workspace.paths);
 
-  if (line.flags.has('dry-run')) {
+  if (dryRun) {
     for (const entry of prepared) await printPlan(entry, live, { sink, json, now });
     return EXIT.ok;
   }
@@ -64,7 +68,7 @@ export async function healCommand(context: CommandContext): Promise<ExitCode> {
       recoverySummary: entry.failureClass.summary,
       healthySummary: entry.failureClass.healthySummary,
       policy,
-      steps: collections.steps(entry),
+      steps: withScanMoments(entry, collections.steps(entry), live.memoryFiles),
     };
   });
   const { exitCode } = await runPlans(plans, { sink, now, json, env });

@@ -9,13 +9,22 @@ import type { ResolvedWorkspace } from './workspace-options.js';
 /**
  * The context the live classes get from the CLI: the workspace, the clock, and progress on a terminal.
  * `readOnly`: the command only reports (check, heal --dry-run), so every class judges one scan of the
- * files; otherwise each step rescans, re-reading only what changed (cached-memory-files.ts), and the
- * garbage a full read on helper threads leaves is collected at once, since the run goes on for many
- * more steps (io/full-collection.ts).
+ * files; otherwise later scans look again, re-reading only what changed (cached-memory-files.ts;
+ * with `holdScans`, once the run ends the scan's moment), and the garbage a full read on helper
+ * threads leaves is collected at once, since the run goes on for many more steps
+ * (io/full-collection.ts).
  */
 export function createLiveContext(
   workspace: ResolvedWorkspace,
-  settings: { readonly program: string; readonly now: () => number; readonly backup: boolean; readonly sink: ConsoleSink; readonly readOnly?: boolean },
+  settings: {
+    readonly program: string;
+    readonly now: () => number;
+    readonly backup: boolean;
+    readonly sink: ConsoleSink;
+    readonly readOnly?: boolean;
+    /** Each scan is held for later steps until the run ends its moment (`heal`: scan-moments.ts). */
+    readonly holdScans?: boolean;
+  },
 ): LiveContext {
   const report = progress(settings.sink);
   return {
@@ -27,6 +36,7 @@ export function createLiveContext(
       formatArgv([settings.program, phase === 'repair' ? 'heal' : 'check', failureClass, ...workspace.selector]),
     memoryFiles: cachedMemoryFileSource(workspace.paths, report, {
       once: settings.readOnly === true,
+      holdScans: settings.holdScans === true,
       expectMany: largeIndexDatabase(workspace.paths.db),
       ...(settings.readOnly === true ? {} : { afterHelperRead: fullCollection() }),
     }),

@@ -22,6 +22,13 @@ export interface CachedMemoryFileSourceOptions {
    */
   readonly once?: boolean;
   /**
+   * `true`: a scan stands for its moment of the workspace until `nextMoment()`: every caller until
+   * then gets that same scan, taken once (`heal`: the steps between two of its repairs judge one
+   * moment, scan-moments.ts). A later moment's scan looks again, re-reading only what changed.
+   * Default: every scan looks again. (`once` holds its one scan for good.)
+   */
+  readonly holdScans?: boolean;
+  /**
    * `true`: the workspace is known to be large (its index database is), so the first scan starts
    * the helper threads as it begins and they read from the first files listed. Default: they start
    * once 25,000 files are listed.
@@ -63,8 +70,10 @@ export function cachedMemoryFileSource(
   // Only a rescan compares mtimes, and a `once` source never rescans.
   const takeMtime = !once;
   let listings = once ? undefined : new FolderListingCache(options.listingMarginMs);
-  // With `once`: the completion of the one scan, which gives the same scan to every caller.
-  let onlyScan: ((known?: KnownFileValues) => MemoryFileScan) | undefined;
+  // Whether a scan is handed out again (with `once` for good, with `holdScans` until `nextMoment`).
+  const holds = once || options.holdScans === true;
+  // The completion of the scan that stands: started once, completed once, the same scan to every caller.
+  let held: ((known?: KnownFileValues) => MemoryFileScan) | undefined;
   // The paths of the last stat job, shared with the helpers, kept while the listing stays the same.
   let sharedStatPaths: { readonly locations: readonly MemoryFileLocation[]; readonly shared: SharedPaths } | undefined;
   let pool: MemoryFilePool | null | undefined = options.pool;
@@ -76,12 +85,13 @@ export function cachedMemoryFileSource(
 
   /** Lists the files and starts what can run on the helpers; the returned function completes the scan. */
   const start = (): ((known?: KnownFileValues) => MemoryFileScan) => {
-    if (!once) return startScan();
-    if (onlyScan === undefined) {
+    if (!holds) return startScan();
+    if (held === undefined) {
       const complete = startScan();
-      onlyScan = (known) => lastScan ?? complete(known);
+      let scanned: MemoryFileScan | undefined;
+      held = (known) => (scanned ??= complete(known));
     }
-    return onlyScan;
+    return held;
   };
 
   const startScan = (): ((known?: KnownFileValues) => MemoryFileScan) => {
@@ -210,15 +220,21 @@ export function cachedMemoryFileSource(
   const release = (): void => {
     previousScan = undefined;
     lastScan = undefined;
-    onlyScan = undefined;
+    held = undefined;
     sharedStatPaths = undefined;
     if (listings !== undefined) listings = new FolderListingCache(options.listingMarginMs);
+  };
+
+  const nextMoment = (): void => {
+    // A read-only run has one moment: its scan stands for good.
+    if (!once) held = undefined;
   };
 
   return {
     start,
     scan: () => start()(),
     release,
+    nextMoment,
   };
 }
 

@@ -34,4 +34,10 @@ export interface MemoryFileSource {
    * every file again.
    */
   release?(): void;
+  /**
+   * Ends the moment of the workspace the source's scans stand for, where it holds a scan for later
+   * callers (cached-memory-files.ts, `holdScans`): the next scan looks at the files again. Optional;
+   * a source that looks again at every scan has nothing to end.
+   */
+  nextMoment?(): void;
 }

@@ -120,6 +120,40 @@ describe('cachedMemoryFileSource (on this thread)', () => {
     expect(fresh.scan().files.map((file) => file.relativePath)).toEqual(['specs/001-a/memory/one.md', 'specs/002-b/memory/two.md']);
   });
 
+  it('with holdScans, hands out one scan until nextMoment, then looks again and re-reads only what changed', async () => {
+    const root = temporaryFolder();
+    write(root, 'specs/001-a/memory/one.md', memory('One'));
+    write(root, 'specs/001-a/memory/two.md', memory('Two'));
+    const source = cachedMemoryFileSource(defaultPaths(root), () => undefined, { pool: null, holdScans: true, listingMarginMs: 0 });
+    const complete = source.start?.();
+    const again = source.start?.();
+    const first = complete?.();
+    expect(again?.()).toBe(first);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    appendFileSync(join(root, 'specs/001-a/memory/one.md'), 'more\n');
+    write(root, 'specs/002-b/memory/three.md', memory('Three'));
+    expect(source.scan()).toBe(first);
+    source.nextMoment?.();
+    const second = source.scan();
+    expect(second.files.map((file) => file.relativePath)).toEqual(['specs/001-a/memory/one.md', 'specs/001-a/memory/two.md', 'specs/002-b/memory/three.md']);
+    expect(second.files[0]?.contentHash).not.toBe(first?.files[0]?.contentHash);
+    // The untouched file's record is the one read in the first moment.
+    expect(second.files[1]).toBe(first?.files[1]);
+    // The new moment's scan stands in turn.
+    appendFileSync(join(root, 'specs/001-a/memory/two.md'), 'more\n');
+    expect(source.scan()).toBe(second);
+  });
+
+  it('with once, nextMoment changes nothing: a read-only run has one moment', async () => {
+    const root = temporaryFolder();
+    write(root, 'specs/001-a/memory/one.md', memory('One'));
+    const source = cachedMemoryFileSource(defaultPaths(root), () => undefined, { pool: null, once: true });
+    const first = source.scan();
+    write(root, 'specs/002-b/memory/two.md', memory('Two'));
+    source.nextMoment?.();
+    expect(source.scan()).toBe(first);
+  });
+
   it('gives what a fresh scan gives after any edits, additions and removals, keeping the records of untouched files', async () => {
     // Walked a/b, a, a-b; sorted a-b, a/b, a (`-` comes before `/`): the listing's order is not the scan's.
     const folders = ['specs/a/b/memory', 'specs/a/memory', 'specs/a-b/memory'];
