@@ -1,5 +1,6 @@
 import { formatArgv } from '../commands/format-argv.js';
 import { fullCollection } from '../io/full-collection.js';
+import { databaseVersion } from '../live/index-read-cache.js';
 import type { LiveContext } from '../live/live-class.js';
 import { cachedMemoryFileSource } from '../workspace/cached-memory-files.js';
 import { largeIndexDatabase } from '../workspace/memory-file-pool.js';
@@ -22,12 +23,15 @@ export function createLiveContext(
     readonly backup: boolean;
     readonly sink: ConsoleSink;
     readonly readOnly?: boolean;
-    /** Each scan is held for later steps until the run ends its moment (`heal`: scan-moments.ts). */
+    /**
+     * Each scan is held for later steps until the run ends its moment (`heal`: scan-moments.ts) or
+     * anyone commits to the index database.
+     */
     readonly holdScans?: boolean;
   },
 ): LiveContext {
   const report = progress(settings.sink);
-  return {
+  const context: LiveContext = {
     paths: workspace.paths,
     config: workspace.config,
     now: settings.now,
@@ -36,12 +40,13 @@ export function createLiveContext(
       formatArgv([settings.program, phase === 'repair' ? 'heal' : 'check', failureClass, ...workspace.selector]),
     memoryFiles: cachedMemoryFileSource(workspace.paths, report, {
       once: settings.readOnly === true,
-      holdScans: settings.holdScans === true,
+      ...(settings.holdScans === true ? { holdScans: { stamp: () => databaseVersion(context) } } : {}),
       expectMany: largeIndexDatabase(workspace.paths.db),
       ...(settings.readOnly === true ? {} : { afterHelperRead: fullCollection() }),
     }),
     progress: report,
   };
+  return context;
 }
 
 function progress(sink: ConsoleSink): (message: string) => void {

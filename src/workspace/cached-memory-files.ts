@@ -18,16 +18,19 @@ export interface CachedMemoryFileSourceOptions {
    * the workspace (`check`, `heal --dry-run`): every class of `all` judges the same files, and
    * none pays for revalidating 100,000 of them, nor for each file's mtime, which only a rescan
    * compares (so the files are read without stat'ing them: MemoryFileRecord.mtimeMs is NaN). A run
-   * that changes the workspace needs each step's own moment and leaves this off (the default).
+   * that changes the workspace looks again as it goes and leaves this off (the default; `holdScans`
+   * says when it looks again).
    */
   readonly once?: boolean;
   /**
-   * `true`: a scan stands for its moment of the workspace until `nextMoment()`: every caller until
-   * then gets that same scan, taken once (`heal`: the steps between two of its repairs judge one
-   * moment, scan-moments.ts). A later moment's scan looks again, re-reading only what changed.
+   * Set: a scan stands for its moment of the workspace, and every caller gets that same scan, taken
+   * once, until `nextMoment()` or until `stamp` gives another value than it gave as the scan started
+   * (`heal`: the index database's version, so that anyone's commit, which says the memory server
+   * is at work, ends the moment too; scan-moments.ts says when the run ends it). A stamp of
+   * `undefined` holds nothing. A later moment's scan looks again, re-reading only what changed.
    * Default: every scan looks again. (`once` holds its one scan for good.)
    */
-  readonly holdScans?: boolean;
+  readonly holdScans?: { readonly stamp: () => string | undefined };
   /**
    * `true`: the workspace is known to be large (its index database is), so the first scan starts
    * the helper threads as it begins and they read from the first files listed. Default: they start
@@ -70,10 +73,13 @@ export function cachedMemoryFileSource(
   // Only a rescan compares mtimes, and a `once` source never rescans.
   const takeMtime = !once;
   let listings = once ? undefined : new FolderListingCache(options.listingMarginMs);
-  // Whether a scan is handed out again (with `once` for good, with `holdScans` until `nextMoment`).
-  const holds = once || options.holdScans === true;
-  // The completion of the scan that stands: started once, completed once, the same scan to every caller.
+  // Whether a scan is handed out again (with `once` for good, with `holdScans` until its moment ends).
+  const holds = once || options.holdScans !== undefined;
+  const stamp = options.holdScans?.stamp;
+  // The completion of the scan that stands: started once, completed once, the same scan to every
+  // caller; and the stamp it started under.
   let held: ((known?: KnownFileValues) => MemoryFileScan) | undefined;
+  let heldStamp: string | undefined;
   // The paths of the last stat job, shared with the helpers, kept while the listing stays the same.
   let sharedStatPaths: { readonly locations: readonly MemoryFileLocation[]; readonly shared: SharedPaths } | undefined;
   let pool: MemoryFilePool | null | undefined = options.pool;
@@ -86,6 +92,11 @@ export function cachedMemoryFileSource(
   /** Lists the files and starts what can run on the helpers; the returned function completes the scan. */
   const start = (): ((known?: KnownFileValues) => MemoryFileScan) => {
     if (!holds) return startScan();
+    if (stamp !== undefined) {
+      const now = stamp();
+      if (now === undefined || now !== heldStamp) held = undefined;
+      heldStamp = now;
+    }
     if (held === undefined) {
       const complete = startScan();
       let scanned: MemoryFileScan | undefined;

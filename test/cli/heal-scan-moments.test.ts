@@ -2,11 +2,11 @@
 // command ends its moment (src/cli/scan-moments.ts). Run in-process, with a spy on the listing that
 // every scan that looks at the files begins with, and files changed between steps from the sink
 // (which prints each step's line as it ends, before the next step starts).
+import { createHash } from 'node:crypto';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { createHash } from 'node:crypto';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { useWorkspaceTemplate, type LiveWorkspace } from '../live/live-workspace.js';
 
 vi.mock('../../src/workspace/memory-files.js', async (importOriginal) => {
@@ -20,10 +20,6 @@ const { indexDriftClass } = await import('../../src/live/index-drift/index-drift
 
 const template = useWorkspaceTemplate({ memories: 30, seed: 21 });
 
-afterEach(() => {
-  vi.mocked(listMemoryFiles).mockClear();
-});
-
 /** A copy of the template with one memory file that has no index row; its path, relative to the workspace. */
 async function withUnindexedFile(): Promise<{ workspace: LiveWorkspace; unindexed: string }> {
   const workspace = template.copy();
@@ -33,7 +29,7 @@ async function withUnindexedFile(): Promise<{ workspace: LiveWorkspace; unindexe
   return { workspace, unindexed };
 }
 
-/** `heal` in this process; `onLine` sees each stdout line as it is printed. */
+/** `heal` in this process, the listing spy cleared first; `onLine` sees each stdout line as it is printed. */
 async function heal(workspace: LiveWorkspace, target: string, onLine: (line: string) => void = () => undefined): Promise<{ code: number; out: string[] }> {
   vi.mocked(listMemoryFiles).mockClear();
   const out: string[] = [];
@@ -80,6 +76,29 @@ describe('heal and the moments its scans stand for', () => {
     expect(lines).toMatch(/step=verify-parity outcome=success/);
     // The row carries what the file holds now, not what detect read.
     expect(indexedHash(workspace, unindexed)).toBe(sha256(readFileSync(file, 'utf8')));
+  });
+
+  it('after anyone else\'s commit to the index, the repair looks at the files again', async () => {
+    const { workspace, unindexed } = await withUnindexedFile();
+    const file = join(workspace.root, unindexed);
+    const { code, out } = await heal(workspace, 'index-drift', (line) => {
+      if (!/step=detect-divergence outcome=success/.test(line)) return;
+      // The memory server at work: it writes a file, then commits to the index.
+      appendFileSync(file, '\nEdited after detect.\n');
+      const db = new Database(workspace.paths.db);
+      try {
+        db.exec('CREATE TABLE IF NOT EXISTS server_scratch (x INTEGER); INSERT INTO server_scratch VALUES (1)');
+      } finally {
+        db.close();
+      }
+    });
+    expect(code).toBe(0);
+    const lines = out.join('\n');
+    expect(lines).not.toMatch(/retryable-failure/);
+    expect(lines).toMatch(/step=rebuild-index outcome=success inserted=1/);
+    expect(indexedHash(workspace, unindexed)).toBe(sha256(readFileSync(file, 'utf8')));
+    // detect, the repair (anyone's commit ended the moment), the verify.
+    expect(listMemoryFiles).toHaveBeenCalledTimes(3);
   });
 
   it('a verify that fails looks at the files again on its retry', async () => {

@@ -124,7 +124,7 @@ describe('cachedMemoryFileSource (on this thread)', () => {
     const root = temporaryFolder();
     write(root, 'specs/001-a/memory/one.md', memory('One'));
     write(root, 'specs/001-a/memory/two.md', memory('Two'));
-    const source = cachedMemoryFileSource(defaultPaths(root), () => undefined, { pool: null, holdScans: true, listingMarginMs: 0 });
+    const source = cachedMemoryFileSource(defaultPaths(root), () => undefined, { pool: null, holdScans: { stamp: () => 'v1' }, listingMarginMs: 0 });
     const complete = source.start?.();
     const again = source.start?.();
     const first = complete?.();
@@ -142,6 +142,26 @@ describe('cachedMemoryFileSource (on this thread)', () => {
     // The new moment's scan stands in turn.
     appendFileSync(join(root, 'specs/001-a/memory/two.md'), 'more\n');
     expect(source.scan()).toBe(second);
+  });
+
+  it('with holdScans, looks again when the stamp changes, and holds nothing while it is undefined', async () => {
+    const root = temporaryFolder();
+    write(root, 'specs/001-a/memory/one.md', memory('One'));
+    let stamp: string | undefined = 'v1';
+    const source = cachedMemoryFileSource(defaultPaths(root), () => undefined, { pool: null, holdScans: { stamp: () => stamp }, listingMarginMs: 0 });
+    const first = source.scan();
+    write(root, 'specs/002-b/memory/two.md', memory('Two'));
+    expect(source.scan()).toBe(first);
+    stamp = 'v2';
+    const second = source.scan();
+    expect(second.files.map((file) => file.relativePath)).toEqual(['specs/001-a/memory/one.md', 'specs/002-b/memory/two.md']);
+    expect(source.scan()).toBe(second);
+    stamp = undefined;
+    write(root, 'specs/003-c/memory/three.md', memory('Three'));
+    const third = source.scan();
+    expect(third.files).toHaveLength(3);
+    write(root, 'specs/004-d/memory/four.md', memory('Four'));
+    expect(source.scan().files).toHaveLength(4);
   });
 
   it('with once, nextMoment changes nothing: a read-only run has one moment', async () => {
