@@ -3,12 +3,12 @@ import { orderedJson } from '../core/ordered-json.js';
 import type { CheckReport, Finding } from '../live/live-class.js';
 import { nonZeroCounts } from '../live/finding-counts.js';
 import { checksAhead } from '../live/checks-ahead.js';
-import { usesIndexDatabase } from '../live/live-classes.js';
+import { readsMemoryFiles, usesIndexDatabase } from '../live/live-classes.js';
 import { formatDetails } from '../render/text-lines.js';
 import { readCommandLine } from './command-line.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { displayValue } from './display-value.js';
-import { createLiveContext } from './live-context.js';
+import { createLiveContext, warmHelpersForScan } from './live-context.js';
 import { checkUsage } from './live-usage.js';
 import { clockFromEnvironment } from './run-environment.js';
 import { requireClass, type CommandContext } from './runbook-commands.js';
@@ -29,6 +29,7 @@ export async function checkCommand({ program, args, sink, env }: CommandContext)
   const limit = parseUnsigned('limit', line.values.get('limit') ?? '5');
   const workspace = resolveWorkspace(line, process.cwd());
   if (classes.some((failureClass) => usesIndexDatabase(failureClass.id))) requireDatabase(workspace.paths);
+  if (classes.some((failureClass) => readsMemoryFiles(failureClass.id))) warmHelpersForScan(workspace.paths);
   const live = createLiveContext(workspace, { program, now: clockFromEnvironment(env), backup: false, sink, readOnly: true });
 
   let drift = false;

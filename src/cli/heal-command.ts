@@ -5,12 +5,12 @@ import { formatArgv } from '../commands/format-argv.js';
 import type { StepAction } from '../core/step-action.js';
 import type { ClassRunPlan, RunnableStep } from '../core/step-runner.js';
 import type { LiveClass, LiveContext } from '../live/live-class.js';
-import { loadLiveClass, usesIndexDatabase } from '../live/live-classes.js';
+import { loadLiveClass, readsMemoryFiles, usesIndexDatabase } from '../live/live-classes.js';
 import { readCommandLine } from './command-line.js';
 import { RETRY_OPTIONS, readRetryPolicy } from './drill-options.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { healCollections } from './heal-collections.js';
-import { createLiveContext } from './live-context.js';
+import { createLiveContext, warmHelpersForScan } from './live-context.js';
 import { printPlan } from './plan-output.js';
 import { clockFromEnvironment } from './run-environment.js';
 import { runPlans } from './run-plans.js';
@@ -43,6 +43,7 @@ export async function healCommand(context: CommandContext): Promise<ExitCode> {
     maxAttempts: workspace.config.policy?.maxAttempts ?? 3,
     backoffSeconds: workspace.config.policy?.backoffSeconds ?? 0,
   });
+  if (classes.some((failureClass) => readsMemoryFiles(failureClass.id))) warmHelpersForScan(workspace.paths);
   const now = clockFromEnvironment(env);
   const dryRun = line.flags.has('dry-run');
   // A heal's steps share a scan of the memory files until one of them could change what they judge
