@@ -72,6 +72,11 @@ export function failureClassStep(id: string, phase: StepPhase): CatalogStep {
   return step;
 }
 
+/** The phase of the class's step named `stepName`, or `undefined` when it has no such step. */
+export function phaseOfStep(failureClass: FailureClass, stepName: string): StepPhase | undefined {
+  return failureClass.steps.find((step) => step.name === stepName)?.phase;
+}
+
 /** The class ids in catalog order. */
 export function failureClassIds(): string[] {
   return FAILURE_CLASSES.map((failureClass) => failureClass.id);

@@ -1,3 +1,4 @@
+import { phaseOfStep } from '../catalog/failure-classes.js';
 import type { RunnableStep } from '../core/step-runner.js';
 import { fullCollection } from '../io/full-collection.js';
 import { readsMemoryFiles } from '../live/live-classes.js';
@@ -50,8 +51,7 @@ export function releaseMemoryFilesBefore(classes: readonly PreparedClass[]): num
  * 60 to 90 ms) instead of growing the heap while V8 waits for a larger one before it collects.
  */
 export function collectsAfterStep(entry: PreparedClass, stepName: string): boolean {
-  const step = entry.failureClass.steps.find((candidate) => candidate.name === stepName);
-  return step?.phase === 'repair' && readsFilesItself(entry) && !entry.commandSteps.includes(stepName);
+  return phaseOfStep(entry.failureClass, stepName) === 'repair' && readsFilesItself(entry) && !entry.commandSteps.includes(stepName);
 }
 
 function withCollectionAfter(step: RunnableStep, collect: () => void): RunnableStep {

@@ -1,3 +1,4 @@
+import { phaseOfStep } from '../catalog/failure-classes.js';
 import type { RunnableStep } from '../core/step-runner.js';
 import type { MemoryFileSource } from '../workspace/memory-file-source.js';
 import type { PreparedClass } from './heal-command.js';
@@ -16,7 +17,7 @@ import type { PreparedClass } from './heal-command.js';
  */
 export function withScanMoments(entry: PreparedClass, steps: readonly RunnableStep[], memoryFiles: MemoryFileSource): RunnableStep[] {
   return steps.map((step) => {
-    const endsMoment = entry.commandSteps.includes(step.name) || phaseOf(entry, step.name) === 'repair';
+    const endsMoment = entry.commandSteps.includes(step.name) || phaseOfStep(entry.failureClass, step.name) === 'repair';
     return {
       ...step,
       action: async (attempt) => {
@@ -31,8 +32,4 @@ export function withScanMoments(entry: PreparedClass, steps: readonly RunnableSt
       },
     };
   });
-}
-
-function phaseOf(entry: PreparedClass, stepName: string): string | undefined {
-  return entry.failureClass.steps.find((step) => step.name === stepName)?.phase;
 }

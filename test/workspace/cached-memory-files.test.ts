@@ -7,6 +7,7 @@ import { FolderListingCache, listMemoryFiles, scanMemoryFiles } from '../../src/
 import type { MemoryFileRecord } from '../../src/workspace/memory-file.js';
 import type { MemoryFilePool, ReadJob, StreamingRead } from '../../src/workspace/memory-file-pool.js';
 import { readMemoryFile, type MemoryFileLocation } from '../../src/workspace/memory-file-reader.js';
+import type { MemoryFileScan, MemoryFileSource } from '../../src/workspace/memory-file-source.js';
 import { defaultPaths, useTemporaryFolders } from './temporary-folder.js';
 
 const temporaryFolder = useTemporaryFolders();
@@ -23,6 +24,16 @@ function listed(root: string, cache: FolderListingCache): string[] {
   return [...listMemoryFiles(defaultPaths(root), cache)].map((entry) =>
     entry.kind === 'location' ? entry.location.relativePath : `unreadable ${entry.unreadable.relativePath}`,
   );
+}
+
+/** Starts a holding source's scan twice before completing either, checks both give the one scan, and returns it. */
+function startedTwiceOneScan(source: MemoryFileSource): MemoryFileScan {
+  const complete = source.start?.();
+  const again = source.start?.();
+  const first = complete?.();
+  expect(first).toBeDefined();
+  expect(again?.()).toBe(first);
+  return first as MemoryFileScan;
 }
 
 describe('FolderListingCache', () => {
@@ -104,17 +115,13 @@ describe('cachedMemoryFileSource (on this thread)', () => {
     const root = temporaryFolder();
     write(root, 'specs/001-a/memory/one.md', memory('One'));
     const source = cachedMemoryFileSource(defaultPaths(root), () => undefined, { pool: null, once: true });
-    const complete = source.start?.();
-    // Started twice before it completes: still one scan.
-    const again = source.start?.();
-    const first = complete?.();
-    expect(again?.()).toBe(first);
+    const first = startedTwiceOneScan(source);
     await new Promise((resolve) => setTimeout(resolve, 20));
     appendFileSync(join(root, 'specs/001-a/memory/one.md'), 'more\n');
     write(root, 'specs/002-b/memory/two.md', memory('Two'));
     expect(source.scan()).toBe(first);
     expect(source.start?.()()).toBe(first);
-    expect(first?.files.map((file) => file.relativePath)).toEqual(['specs/001-a/memory/one.md']);
+    expect(first.files.map((file) => file.relativePath)).toEqual(['specs/001-a/memory/one.md']);
     // Without once, the same changes are seen.
     const fresh = cachedMemoryFileSource(defaultPaths(root), () => undefined, { pool: null });
     expect(fresh.scan().files.map((file) => file.relativePath)).toEqual(['specs/001-a/memory/one.md', 'specs/002-b/memory/two.md']);
@@ -125,10 +132,7 @@ describe('cachedMemoryFileSource (on this thread)', () => {
     write(root, 'specs/001-a/memory/one.md', memory('One'));
     write(root, 'specs/001-a/memory/two.md', memory('Two'));
     const source = cachedMemoryFileSource(defaultPaths(root), () => undefined, { pool: null, holdScans: { stamp: () => 'v1' }, listingMarginMs: 0 });
-    const complete = source.start?.();
-    const again = source.start?.();
-    const first = complete?.();
-    expect(again?.()).toBe(first);
+    const first = startedTwiceOneScan(source);
     await new Promise((resolve) => setTimeout(resolve, 20));
     appendFileSync(join(root, 'specs/001-a/memory/one.md'), 'more\n');
     write(root, 'specs/002-b/memory/three.md', memory('Three'));
@@ -136,9 +140,9 @@ describe('cachedMemoryFileSource (on this thread)', () => {
     source.nextMoment?.();
     const second = source.scan();
     expect(second.files.map((file) => file.relativePath)).toEqual(['specs/001-a/memory/one.md', 'specs/001-a/memory/two.md', 'specs/002-b/memory/three.md']);
-    expect(second.files[0]?.contentHash).not.toBe(first?.files[0]?.contentHash);
+    expect(second.files[0]?.contentHash).not.toBe(first.files[0]?.contentHash);
     // The untouched file's record is the one read in the first moment.
-    expect(second.files[1]).toBe(first?.files[1]);
+    expect(second.files[1]).toBe(first.files[1]);
     // The new moment's scan stands in turn.
     appendFileSync(join(root, 'specs/001-a/memory/two.md'), 'more\n');
     expect(source.scan()).toBe(second);
