@@ -4,7 +4,7 @@ import { DatabaseUnusableError } from '../workspace/database-unusable-error.js';
 import type { DatabaseCheckTask, HelperTaskResult } from '../workspace/helper-tasks.js';
 import { processPool } from '../workspace/memory-file-pool.js';
 import { databaseVersion } from './index-read-cache.js';
-import { knownSound, markSound } from './known-sound.js';
+import { knownSound, markSound, requireSoundOnce } from './known-sound.js';
 import type { LiveContext } from './live-class.js';
 
 /**
@@ -34,6 +34,33 @@ export function startSoundnessCheck(context: LiveContext, db: Database): () => v
     markSound(context, before);
     return () => undefined;
   }
+  return soundnessVerdict(context, db, collect, before);
+}
+
+/**
+ * The soundness check a repair needs (locked-repair.ts), called inside its write transaction: the
+ * function returned throws what requireSoundDatabase would, and the repair calls it before it
+ * commits, and first when anything it does throws. When the run's detect left a check running on a
+ * helper for exactly this version of the database ({@link beginSoundnessCheck}) and the
+ * database is in WAL mode, that check's verdict is waited for only then, so that it runs while the
+ * repair plans and writes: the helper's connection sees the last commit, which is the state the
+ * repair started from (it holds the write lock, so nobody else can commit), and nothing the repair
+ * wrote is seen by anyone before the verdict, since it is not committed. In the other journal modes
+ * the helper's read would hold off the commit, and with no check begun there is nothing to overlap:
+ * the check runs here and now, before the first write.
+ */
+export function startRepairSoundnessCheck(context: LiveContext, db: Database, inWalMode: boolean): () => void {
+  const before = databaseVersion(context);
+  const collect = inWalMode && !knownSound(context) ? begunOn(context, 'soundness', before) : undefined;
+  if (collect === undefined) {
+    requireSoundOnce(context, db);
+    return () => undefined;
+  }
+  return soundnessVerdict(context, db, collect, before);
+}
+
+/** The collected verdict of a soundness check begun at `before` on a helper: throws for a damaged database. */
+function soundnessVerdict(context: LiveContext, db: Database, collect: CollectCheck, before: string | undefined): () => void {
   return once(() => {
     const result = collect();
     if (result?.ok === false && result.unusable !== undefined) {
@@ -47,7 +74,8 @@ export function startSoundnessCheck(context: LiveContext, db: Database): () => v
 /**
  * Begins the soundness check of startSoundnessCheck on a helper now, for a step that will wait for it
  * later (`check all` begins index-drift's while the files are still being read, so that it runs
- * while other classes are judged). Nothing is begun where it would run on this thread anyway (no
+ * while other classes are judged; a heal's detect that finds drift leaves its verdict to the repair,
+ * see startRepairSoundnessCheck). Nothing is begun where it would run on this thread anyway (no
  * helpers, a small database), or when a check already passed on the database as it is.
  */
 export function beginSoundnessCheck(context: LiveContext): void {
@@ -132,15 +160,19 @@ function begunOn(context: LiveContext, kind: BegunKind, version: string | undefi
 
 /** `work()`'s value once `check()` has passed; when `work` throws, `check()` has its say first. */
 export function afterCheck<T>(check: () => unknown, work: () => T): T {
-  let value: T;
+  const value = afterFailure(check, work);
+  check();
+  return value;
+}
+
+/** `work()`'s value, leaving `check()` to the caller; when `work` throws, `check()` has its say first. */
+export function afterFailure<T>(check: () => unknown, work: () => T): T {
   try {
-    value = work();
+    return work();
   } catch (error) {
     check();
     throw error;
   }
-  check();
-  return value;
 }
 
 /** The checks started on a helper, their result memoised (a task's result is collected once); `undefined` where they would run here. */

@@ -1,7 +1,8 @@
 import type { Database } from 'better-sqlite3';
+import { connectionInWalMode } from '../workspace/index-database.js';
 import { withWorkspaceLock } from '../workspace/workspace-lock.js';
+import { startRepairSoundnessCheck } from './background-checks.js';
 import { databaseVersion, followAppendOnlyCommit } from './index-read-cache.js';
-import { requireSoundOnce } from './known-sound.js';
 import type { LiveContext } from './live-class.js';
 import { beginRepairBackup, type RepairBackup } from './repair-backup.js';
 
@@ -28,7 +29,9 @@ const coveredByBackup = new WeakMap<LiveContext, string>();
  *
  * One backup serves a whole run (`heal all`): it is taken before the run's first change, and again
  * before a later one only when another writer has committed since this run last did. SQLite's
- * quick_check runs first unless a check earlier in the run passed on this very version (known-sound.ts).
+ * quick_check must pass before anything commits, unless a check earlier in the run passed on this
+ * very version (known-sound.ts); a check the run's detect left running on a helper is waited for
+ * only before the commit (startRepairSoundnessCheck), and any other runs before the plan.
  */
 export async function repairUnderLock<Operation>(
   context: LiveContext,
@@ -48,12 +51,15 @@ export async function repairUnderLock<Operation>(
     const db = open();
     try {
       db.exec('BEGIN IMMEDIATE');
+      let sound: () => void = () => undefined;
       try {
-        // Never plan on, write into or back up a damaged database as if it were sound.
-        requireSoundOnce(context, db);
+        // Never commit into, or keep a backup of, a damaged database as if it were sound: SQLite's
+        // quick_check, whose verdict may still be coming from a helper (background-checks.ts).
+        sound = startRepairSoundnessCheck(context, db, connectionInWalMode(db));
         const operations = work.plan(db);
         if (operations.length === 0) {
           db.exec('ROLLBACK');
+          sound();
           return { counts: {} };
         }
         const version = databaseVersion(context);
@@ -65,6 +71,7 @@ export async function repairUnderLock<Operation>(
         const committedOwnAppend = work.appendsOnlyTo !== undefined ? followAppendOnlyCommit(context, db, work.appendsOnlyTo) : undefined;
         try {
           counts = work.apply(db, operations);
+          sound();
           // Nothing is committed before the backup is whole (repair-backup.ts: it may be copied while the plan is applied).
           backupPath = await backup?.finish();
         } catch (error) {
@@ -80,6 +87,8 @@ export async function repairUnderLock<Operation>(
         return { counts, ...(backupPath !== undefined ? { backupPath } : {}) };
       } catch (error) {
         if (db.inTransaction) db.exec('ROLLBACK');
+        // A damaged database is reported as such, rather than by whichever read or write met the damage first.
+        sound();
         throw error;
       }
     } finally {

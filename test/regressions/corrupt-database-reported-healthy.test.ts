@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { indexDriftClass } from '../../src/live/index-drift/index-drift-class.js';
@@ -62,5 +62,25 @@ describe('corrupt database reported healthy', () => {
       expect(run.stderr).toMatch(/database is corrupt \(PRAGMA quick_check: /);
     }
     expect(runs[1]?.stderr).toBe(runs[0]?.stderr);
+  });
+});
+
+describe('a corrupt database whose drift a heal has found', () => {
+  it("is refused by the repair, before it commits, when detect left SQLite's check to it (helper threads, WAL)", async () => {
+    const workspace = template.copy({ backup: true });
+    await indexDriftClass.inject(workspace.context(), { kind: 'deleted-row', count: 2, seed: 1 });
+    corruptLedgerIndexPage(workspace);
+    const before = digest(workspace.paths.db);
+
+    const run = runBin('opsheal', ['heal', 'index-drift', '--workspace', workspace.root, '--max-attempts', '1'], { OPSHEAL_THREADS: '2' });
+
+    expect(run.status).toBe(1);
+    const lines = run.stdout.trim().split('\n');
+    expect(lines.find((line) => line.includes('step=detect-divergence') && line.includes('outcome=success'))).toBeDefined();
+    const escalation = JSON.parse(lines[lines.length - 1] as string) as Record<string, unknown>;
+    expect(escalation).toMatchObject({ event: 'ESCALATION', step: 'rebuild-index', reason: 'non-retryable-error' });
+    expect(run.stdout).toMatch(/database is corrupt \(PRAGMA quick_check: /);
+    expect(digest(workspace.paths.db)).toBe(before);
+    expect(existsSync(workspace.paths.backupsDir) ? readdirSync(workspace.paths.backupsDir) : []).toEqual([]);
   });
 });

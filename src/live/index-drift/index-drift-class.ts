@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { failureClassStep } from '../../catalog/failure-classes.js';
 import { retryableFailure, succeeded, type StepOutcome } from '../../core/step-outcome.js';
-import { afterCheck, beginIntegrityCheck, beginSoundnessCheck, startIntegrityCheck, startSoundnessCheck } from '../background-checks.js';
+import { afterCheck, afterFailure, beginIntegrityCheck, beginSoundnessCheck, startIntegrityCheck, startSoundnessCheck } from '../background-checks.js';
 import { escalationItems } from '../escalation-items.js';
 import { countByKind, nonZeroCounts } from '../finding-counts.js';
 import { openIndex, withIndexDatabase, type IndexDatabase } from '../index-database-session.js';
@@ -9,6 +9,7 @@ import type { CheckReport, LiveClass, LiveContext } from '../live-class.js';
 import { repairTimestamp, repairUnderLock } from '../locked-repair.js';
 import { newRowPaths } from '../memory-path.js';
 import { guarded } from '../step-errors.js';
+import { connectionInWalMode } from '../../workspace/index-database.js';
 import type { MemoryFileRecord } from '../../workspace/memory-file.js';
 import { readMetadataAhead, type MetadataAhead } from '../metadata-ahead.js';
 import { applyIndexRepair, filesWrittenBy } from './apply-index-repair.js';
@@ -53,7 +54,7 @@ export const indexDriftClass: LiveClass = {
   actions(context, running) {
     return {
       detect: () => guarded(() => withIndexDatabase(context, 'read', (index): StepOutcome => {
-        const report = readAndJudge(context, index).check;
+        const report = readAndJudge(context, index, running?.has('repair') !== false).check;
         if (report.findings.length === 0) return { kind: 'success', nothingFound: true };
         return succeeded(nonZeroCounts(report.counts));
       })),
@@ -104,14 +105,26 @@ export const indexDriftClass: LiveClass = {
  * workspace the files are read on helper threads too, starting while they are still being listed
  * and while the rows are read here; the quick_check is queued behind that reading on a helper, and
  * runs while this thread judges what was read (background-checks.ts, memory-file-pool.ts).
+ *
+ * `repairFollows`: the built-in repair runs next when drift is found. Then, in WAL mode, a judgement
+ * that finds drift does not wait for a quick_check running on a helper: the repair waits for that verdict
+ * before it commits (startRepairSoundnessCheck), so that the check runs while the repair plans and
+ * writes instead of holding up the step in between. A judgement that finds nothing waits, as every
+ * check does: a run that ends healthy has had the database checked.
  */
-function readAndJudge(context: LiveContext, index: IndexDatabase): { read: ReadIndexDriftState; check: CheckReport } {
+function readAndJudge(context: LiveContext, index: IndexDatabase, repairFollows = false): { read: ReadIndexDriftState; check: CheckReport } {
   const scan = startFileScan(context);
+  // Only in WAL mode: in the others the helper's read would hold off the repair's commit. Begun
+  // ahead (on a helper, when one runs) so that the repair finds it by the database's version.
+  const leaveToRepair = repairFollows && connectionInWalMode(index.db);
+  if (leaveToRepair) beginSoundnessCheck(context);
   const sound = startSoundnessCheck(context, index.db);
-  return afterCheck(sound, () => {
+  const judged = afterFailure(sound, () => {
     const read = readIndexDriftState(context, index, undefined, scan);
     return { read, check: checkReport(read) };
   });
+  if (!leaveToRepair || judged.check.findings.length === 0) sound();
+  return judged;
 }
 
 function checkReport(read: ReadIndexDriftState): CheckReport {
