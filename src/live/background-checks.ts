@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { databaseIntegrity, requireSoundDatabase, type DatabaseIntegrity } from '../workspace/database-integrity.js';
 import { DatabaseUnusableError } from '../workspace/database-unusable-error.js';
+import { connectionInWalMode } from '../workspace/index-database.js';
 import type { DatabaseCheckTask, HelperTaskResult } from '../workspace/helper-tasks.js';
 import { processPool } from '../workspace/memory-file-pool.js';
 import { databaseVersion } from './index-read-cache.js';
@@ -30,8 +31,7 @@ export function startSoundnessCheck(context: LiveContext, db: Database): () => v
   const before = databaseVersion(context);
   const collect = begunOn(context, 'soundness', before) ?? startQuickCheck(context);
   if (collect === undefined) {
-    requireSoundDatabase(db, context.paths.db);
-    markSound(context, before);
+    requireSoundOnce(context, db);
     return () => undefined;
   }
   return soundnessVerdict(context, db, collect, before);
@@ -49,14 +49,14 @@ export function startSoundnessCheck(context: LiveContext, db: Database): () => v
  * the helper's read would hold off the commit, and with no check begun there is nothing to overlap:
  * the check runs here and now, before the first write.
  */
-export function startRepairSoundnessCheck(context: LiveContext, db: Database, inWalMode: boolean): () => void {
+export function startRepairSoundnessCheck(context: LiveContext, db: Database): () => void {
   const before = databaseVersion(context);
-  const collect = inWalMode && !knownSound(context) ? begunOn(context, 'soundness', before) : undefined;
-  if (collect === undefined) {
+  const begun = knownSound(context) ? undefined : begunOn(context, 'soundness', before);
+  if (begun === undefined || !connectionInWalMode(db)) {
     requireSoundOnce(context, db);
     return () => undefined;
   }
-  return soundnessVerdict(context, db, collect, before);
+  return soundnessVerdict(context, db, begun, before);
 }
 
 /** The collected verdict of a soundness check begun at `before` on a helper: throws for a damaged database. */

@@ -1,5 +1,4 @@
 import type { Database } from 'better-sqlite3';
-import { connectionInWalMode } from '../workspace/index-database.js';
 import { withWorkspaceLock } from '../workspace/workspace-lock.js';
 import { startRepairSoundnessCheck } from './background-checks.js';
 import { databaseVersion, followAppendOnlyCommit } from './index-read-cache.js';
@@ -55,7 +54,7 @@ export async function repairUnderLock<Operation>(
       try {
         // Never commit into, or keep a backup of, a damaged database as if it were sound: SQLite's
         // quick_check, whose verdict may still be coming from a helper (background-checks.ts).
-        sound = startRepairSoundnessCheck(context, db, connectionInWalMode(db));
+        sound = startRepairSoundnessCheck(context, db);
         const operations = work.plan(db);
         if (operations.length === 0) {
           db.exec('ROLLBACK');

@@ -5,10 +5,12 @@
 // repair applied its plan. What the tests pin: in WAL mode the verdict is waited for after the writes
 // and before the commit; a damaged verdict rolls everything back (nothing written, no backup kept)
 // and escalates at once; a detect that finds nothing waits for the verdict itself, so that no run
-// ends healthy on a damaged database; in the other journal modes the detect waits for it, as before.
+// ends healthy on a damaged database; a check begun on a version someone has since committed over is
+// not used; a detect whose repair is a configured command, or on a database not in WAL mode, waits.
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { AttemptContext } from '../../src/core/step-action.js';
 import type { HelperTask, HelperTaskResult } from '../../src/workspace/helper-tasks.js';
 
 const pool = vi.hoisted(() => ({
@@ -51,7 +53,7 @@ vi.mock('../../src/live/index-drift/apply-index-repair.js', async (importOrigina
 
 const { indexDriftClass } = await import('../../src/live/index-drift/index-drift-class.js');
 const { cachedMemoryFileSource } = await import('../../src/workspace/cached-memory-files.js');
-const { attemptTrail, healClass, indexRows, ledgerRows, useWorkspaceTemplate, withDatabase } = await import('./live-workspace.js');
+const { attemptTrail, healClass, indexRows, ledgerRows, otherWriterCommits, useWorkspaceTemplate, withDatabase } = await import('./live-workspace.js');
 type LiveWorkspace = import('./live-workspace.js').LiveWorkspace;
 
 const template = useWorkspaceTemplate({ memories: 40, seed: 11 });
@@ -65,10 +67,17 @@ afterEach(() => {
 const soundnessTasks = (): HelperTask[] => pool.tasks.filter((task) => task.kind === 'database-checks' && task.integrity !== true);
 const digest = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
 
-/** Heals index-drift with the memory files read on this thread (the stand-in pool takes only tasks). */
-function heal(workspace: LiveWorkspace) {
-  return healClass(indexDriftClass, { ...workspace.context(), memoryFiles: cachedMemoryFileSource(workspace.paths, undefined, { pool: null }) });
+/** A context whose memory files are read on this thread (the stand-in pool takes only tasks). */
+function contextOf(workspace: LiveWorkspace) {
+  return { ...workspace.context(), memoryFiles: cachedMemoryFileSource(workspace.paths, undefined, { pool: null }) };
 }
+
+function heal(workspace: LiveWorkspace) {
+  return healClass(indexDriftClass, contextOf(workspace));
+}
+
+/** One attempt of a step run on its own (the runner is not involved). */
+const attempt: AttemptContext = { failureClass: 'index-drift', step: 'any', attempt: 1, maxAttempts: 1, attemptsLeft: 0 };
 
 async function driftedWorkspace(options: { backup?: boolean } = {}) {
   const workspace = template.copy(options);
@@ -108,6 +117,27 @@ describe("a heal's quick_check, left by detect to the repair", () => {
     const run = await heal(workspace);
 
     expect(attemptTrail(run)).toEqual(['detect-divergence:non-retryable-failure']);
+    expect(pool.moments).toEqual(['verdict']);
+  });
+
+  it('is not used once anyone has committed since detect: the repair checks the database as it is now, before it plans', async () => {
+    const workspace = await driftedWorkspace();
+    pool.verdict = 'corrupt';
+    const actions = indexDriftClass.actions(contextOf(workspace));
+
+    expect((await actions.detect(attempt)).kind).toBe('success');
+    otherWriterCommits(workspace.paths.db);
+    // The stand-in's verdict (damaged) is for the version detect saw; the repair's own check, run
+    // on its connection, finds the database sound.
+    expect((await actions.repair(attempt)).kind).toBe('success');
+    expect(pool.moments).toEqual(['apply']);
+  });
+
+  it('is waited for by detect when the repair is a configured command', async () => {
+    const workspace = await driftedWorkspace();
+    const actions = indexDriftClass.actions(contextOf(workspace), new Set(['detect', 'verify']));
+
+    expect((await actions.detect(attempt)).kind).toBe('success');
     expect(pool.moments).toEqual(['verdict']);
   });
 
