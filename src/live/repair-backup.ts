@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { formatTimestamp } from '../core/timestamp.js';
-import { backupDatabase, beginBackup } from '../workspace/database-backup.js';
+import { backupDatabase, beginBackup, takeBackup } from '../workspace/database-backup.js';
 import { connectionInWalMode } from '../workspace/index-database.js';
 import { processPool } from '../workspace/memory-file-pool.js';
 import type { LiveContext } from './live-class.js';
@@ -9,7 +9,7 @@ import type { LiveContext } from './live-class.js';
 export interface RepairBackup {
   /** The backup's path, once the copy is whole (taken on this thread when a helper could not). */
   finish(): Promise<string>;
-  /** The repair is not going ahead: whatever was copied is removed. */
+  /** The repair is not going ahead: whatever was copied is removed (database-backup.ts, `discard`). */
   abandon(): void;
 }
 
@@ -30,8 +30,8 @@ export async function beginRepairBackup(context: LiveContext, db: Database): Pro
   const stamp = formatTimestamp(context.now());
   const pool = processPool();
   if (pool === undefined || !pool.worthAHelper(dbPath) || !connectionInWalMode(db)) {
-    const taken = await backupDatabase(dbPath, backupsDir, stamp);
-    return { finish: async () => taken, abandon: () => undefined };
+    const taken = await takeBackup(dbPath, backupsDir, stamp);
+    return { finish: async () => taken.path, abandon: () => taken.discard() };
   }
   const begun = beginBackup(dbPath, backupsDir, stamp);
   const job = pool.startTask({ kind: 'database-copy', path: dbPath, target: begun.partial });

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync, rmdirSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { makeOwnFolder } from './own-folder.js';
 
@@ -18,6 +18,11 @@ const ALL_PAGES = 0x7fffffff;
  * leaves a partial file that looks like a backup. Returns the backup's path.
  */
 export async function backupDatabase(dbPath: string, backupsDir: string, stamp: string): Promise<string> {
+  return (await takeBackup(dbPath, backupsDir, stamp)).path;
+}
+
+/** {@link backupDatabase}, with the means to take the backup back (`discard`) when it is not wanted after all. */
+export async function takeBackup(dbPath: string, backupsDir: string, stamp: string): Promise<{ readonly path: string; discard(): void }> {
   const backup = beginBackup(dbPath, backupsDir, stamp);
   try {
     await copyDatabase(dbPath, backup.partial);
@@ -25,7 +30,7 @@ export async function backupDatabase(dbPath: string, backupsDir: string, stamp: 
     backup.discard();
     throw error;
   }
-  return backup.complete();
+  return { path: backup.complete(), discard: () => backup.discard() };
 }
 
 /** A backup whose copy is still to be written to `partial` (by {@link copyDatabase}, here or on a helper thread). */
@@ -34,7 +39,11 @@ export interface BegunBackup {
   readonly partial: string;
   /** The copy is whole: renames it to its backup name, removes the oldest backups beyond BACKUPS_KEPT, and returns its path. */
   complete(): string;
-  /** The copy is not wanted, or failed: removes whatever of it there is. */
+  /**
+   * The backup is not wanted, or its copy failed: removes whatever of it there is (the copy, whole or
+   * partial), and the backups folder too when this backup made it and nothing else is in it, so that
+   * a repair that does not go ahead leaves the workspace as it found it.
+   */
   discard(): void;
 }
 
@@ -44,23 +53,27 @@ export interface BegunBackup {
  * writes there meanwhile.
  */
 export function beginBackup(dbPath: string, backupsDir: string, stamp: string): BegunBackup {
-  makeOwnFolder(backupsDir, 'its backups', 'move that file out of the way and run again (or heal with --no-backup)');
+  const madeFolder = makeOwnFolder(backupsDir, 'its backups', 'move that file out of the way and run again (or heal with --no-backup)');
   const stem = basename(dbPath).replace(/\.(sqlite3?|db)$/, '');
   const name = unusedName(backupsDir, `${stem}-${stamp.replace(/[^0-9TZ]/g, '')}-${process.pid}`);
   const partial = join(backupsDir, `.${name}.partial`);
   // Any partial file here (and the rollback journal SQLite keeps beside it while copying) is one a
   // killed healer left.
   for (const leftover of readdirSync(backupsDir).filter(isPartialBackupFile)) rmSync(join(backupsDir, leftover), { force: true });
+  const target = join(backupsDir, name);
+  let completed = false;
   return {
     partial,
     complete: () => {
-      const target = join(backupsDir, name);
       renameSync(partial, target);
+      completed = true;
       pruneBackups(backupsDir, stem);
       return target;
     },
     discard: () => {
+      if (completed) rmSync(target, { force: true });
       for (const suffix of ['', '-journal', '-wal', '-shm']) rmSync(`${partial}${suffix}`, { force: true });
+      if (madeFolder) removeIfEmpty(backupsDir);
     },
   };
 }
@@ -100,6 +113,15 @@ function unusedName(backupsDir: string, base: string): string {
   for (let sequence = 1; ; sequence++) {
     const name = sequence === 1 ? `${base}.sqlite` : `${base}-${sequence}.sqlite`;
     if (!existsSync(join(backupsDir, name))) return name;
+  }
+}
+
+/** Removes a folder that holds nothing; one that holds anything (or is gone) stays as it is. */
+function removeIfEmpty(folder: string): void {
+  try {
+    rmdirSync(folder);
+  } catch {
+    // ENOTEMPTY (something else is kept there) or ENOENT: nothing of this backup is left either way.
   }
 }
 

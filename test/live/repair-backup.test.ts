@@ -5,7 +5,7 @@
 // copy is left behind when the repair does not go ahead, and outside WAL mode the copy is taken at
 // once, before anything is written.
 import Database from 'better-sqlite3';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { HelperTask, HelperTaskResult } from '../../src/workspace/helper-tasks.js';
@@ -119,6 +119,38 @@ describe('beginRepairBackup', () => {
     db.exec('ROLLBACK');
     db.close();
     expect(backupsFolder(workspace)).toEqual([]);
+    // The backups folder it made for the copy goes too: the workspace is as it was.
+    expect(existsSync(workspace.paths.backupsDir)).toBe(false);
+  });
+
+  it.each([['an earlier backup', ['context-index-20260101T000000Z-1.sqlite']], ['nothing', []]] as const)(
+    'a repair that does not go ahead leaves the backups folder that was there before, holding %s, as it was',
+    async (_, held) => {
+      const workspace = template.copy({ backup: true });
+      mkdirSync(workspace.paths.backupsDir, { recursive: true });
+      for (const name of held) writeFileSync(join(workspace.paths.backupsDir, name), 'an earlier backup');
+      const { db } = repairTransaction(workspace);
+      const backup = await beginRepairBackup(workspace.context(), db);
+      applyWrite(db);
+      backup.abandon();
+      db.exec('ROLLBACK');
+      db.close();
+      expect(existsSync(workspace.paths.backupsDir)).toBe(true);
+      expect(backupsFolder(workspace)).toEqual(held);
+      for (const name of held) expect(readFileSync(join(workspace.paths.backupsDir, name), 'utf8')).toBe('an earlier backup');
+    },
+  );
+
+  it('outside WAL mode a repair that does not go ahead removes the backup it took, and the folder it made', async () => {
+    const workspace = template.copy({ backup: true });
+    const { db } = repairTransaction(workspace, 'delete');
+    const backup = await beginRepairBackup(workspace.context(), db);
+    expect(backupsFolder(workspace)).toHaveLength(1);
+    applyWrite(db);
+    backup.abandon();
+    db.exec('ROLLBACK');
+    db.close();
+    expect(existsSync(workspace.paths.backupsDir)).toBe(false);
   });
 
   it('outside WAL mode the copy is taken at once, here, before anything is written', async () => {
