@@ -46,10 +46,17 @@ export function resolveWorkspace(line: CommandLine, cwd: string): ResolvedWorksp
   return { paths, config, selector };
 }
 
-/** Fails with a usage error when the index database is not where the workspace says it is. */
+/**
+ * Fails with a usage error when the index database is not where the workspace says it is, or a
+ * folder is: a wrong path, not a damaged database (a file that is not a database is met by the
+ * steps, which escalate it).
+ */
 export function requireDatabase(paths: WorkspacePaths): void {
   if (!existsSync(paths.db)) {
     throw new UsageError(`no index database at ${displayValue(paths.db)}: give --db FILE, or --workspace DIR of a memory workspace`);
+  }
+  if (isDirectory(paths.db)) {
+    throw new UsageError(`${displayValue(paths.db)} is a folder, not an index database: give --db FILE (the database file itself)`);
   }
 }
 
