@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import { databaseIntegrity, requireSoundDatabase, type DatabaseIntegrity } from '../workspace/database-integrity.js';
+import { databaseIntegrity, ftsIntegrity, integrityCheckProblems, requireSoundDatabase, type DatabaseIntegrity } from '../workspace/database-integrity.js';
 import { DatabaseUnusableError } from '../workspace/database-unusable-error.js';
 import { connectionInWalMode } from '../workspace/index-database.js';
 import type { DatabaseCheckTask, HelperTaskResult } from '../workspace/helper-tasks.js';
@@ -85,13 +85,18 @@ export function beginSoundnessCheck(context: LiveContext): void {
 
 /** quick_check started on a helper; `undefined` where it would run here. */
 function startQuickCheck(context: LiveContext): CollectCheck | undefined {
-  return startOnHelper(context, { soundLabel: context.paths.db, writable: false });
+  return startOnHelper(context, { soundLabel: context.paths.db });
 }
 
 /**
  * Starts databaseIntegrity (the connection must be writable); the function returned gives its result.
  * A check begun ahead on this very version of the database ({@link beginIntegrityCheck}) is the one
  * waited for.
+ *
+ * On a helper, only `PRAGMA integrity_check` runs; FTS5's integrity check runs here and now, on this
+ * connection, while the helper checks. It is issued as an INSERT, which a writable connection of the
+ * caller's can run as well as a helper's, and the two checks then take about as long as the longer
+ * of them, instead of one after the other on the helper.
  */
 export function startIntegrityCheck(context: LiveContext, db: Database): () => DatabaseIntegrity {
   const before = databaseVersion(context);
@@ -105,9 +110,10 @@ export function startIntegrityCheck(context: LiveContext, db: Database): () => D
     const integrity = noted(databaseIntegrity(db));
     return () => integrity;
   }
+  const ftsOk = ftsIntegrity(db);
   return once(() => {
     const result: HelperTaskResult | undefined = collect();
-    return noted(result?.ok === true && result.integrity !== undefined ? result.integrity : databaseIntegrity(db));
+    return noted({ problems: result?.ok === true && result.integrityProblems !== undefined ? result.integrityProblems : integrityCheckProblems(db), ftsOk });
   });
 }
 
@@ -126,7 +132,7 @@ export function beginIntegrityCheck(context: LiveContext): void {
 }
 
 function startIntegrityOnHelper(context: LiveContext): CollectCheck | undefined {
-  return startOnHelper(context, { integrity: true, writable: true });
+  return startOnHelper(context, { integrityCheck: true });
 }
 
 /** A check's result from the helper, collected once and kept; `undefined` when the caller is to run it. */
@@ -176,7 +182,7 @@ export function afterFailure<T>(check: () => unknown, work: () => T): T {
 }
 
 /** The checks started on a helper, their result memoised (a task's result is collected once); `undefined` where they would run here. */
-function startOnHelper(context: LiveContext, checks: Pick<DatabaseCheckTask, 'soundLabel' | 'integrity' | 'writable'>): CollectCheck | undefined {
+function startOnHelper(context: LiveContext, checks: Pick<DatabaseCheckTask, 'soundLabel' | 'integrityCheck'>): CollectCheck | undefined {
   const pool = processPool();
   if (pool === undefined || !pool.worthAHelper(context.paths.db)) return undefined;
   const job = pool.startTask({ kind: 'database-checks', path: context.paths.db, busyTimeoutMs: BUSY_TIMEOUT_MS, ...checks });

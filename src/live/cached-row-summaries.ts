@@ -13,7 +13,7 @@ const KEY = 'row-summaries';
  * way, so that a class after another gets the very array the first one read.
  */
 export function cachedRowSummaries(context: LiveContext, db: Database): IndexRowSummary[] {
-  return cachedIndexRead<IndexRowSummary[]>(context, KEY, 'memory_index', (earlier) => readIndexRowSummaries(db, earlier));
+  return cachedIndexRead<IndexRowSummary[]>(context, KEY, 'memory_index', (earlier, _onlyAppended, changedIds) => readIndexRowSummaries(db, earlier, changedIds));
 }
 
 /** The summaries cachedRowSummaries would hand out now, when the run has read them already; nothing is read. */

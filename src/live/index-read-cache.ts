@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { statSync } from 'node:fs';
 import { openIndexDatabase } from '../workspace/index-database.js';
+import { idIsSafeRowid } from '../workspace/rows-by-id.js';
 import type { LiveContext } from './live-class.js';
 
 /**
@@ -30,6 +31,11 @@ interface Watcher {
    * only rows after it still to read: a commit of the run's own appended those (followAppendOnlyCommit).
    */
   readonly extendable: Map<string, Kept>;
+  /**
+   * Values that hold, at their version, every row of their table but those with the ids listed: a
+   * commit of the run's own changed exactly those rows (followTrackedCommit).
+   */
+  readonly patchable: Map<string, Kept & { readonly changedIds: readonly number[] }>;
   /** Values of earlier versions, by key, each kept only until that key is read again (see cachedIndexRead). */
   readonly earlier: Map<string, unknown>;
   idleTimer?: NodeJS.Timeout;
@@ -57,8 +63,16 @@ let watchersOpened = 0;
  * array's identity (remembered-detection.ts) goes with it. `onlyAppended` is true when SQLite has
  * confirmed that the only change since is rows appended to `table` by this run's own commit
  * (followAppendOnlyCommit): `earlier` is then every row up to its last, and only later rows need reading.
+ * `changedIds`, when given, lists (ascending) the only rows of `table` that this run's own commit
+ * changed (followTrackedCommit): `earlier` holds every other row as it still is, and only those need
+ * reading. A reader may ignore either hint and read everything.
  */
-export function cachedIndexRead<T>(context: LiveContext, key: string, table: string, read: (earlier: T | undefined, onlyAppended: boolean) => T): T {
+export function cachedIndexRead<T>(
+  context: LiveContext,
+  key: string,
+  table: string,
+  read: (earlier: T | undefined, onlyAppended: boolean, changedIds?: readonly number[]) => T,
+): T {
   const watcher = watcherFor(context);
   const before = watcher === undefined ? undefined : dataVersion(watcher);
   if (watcher === undefined || before === undefined) return read(undefined, false);
@@ -72,16 +86,20 @@ export function cachedIndexRead<T>(context: LiveContext, key: string, table: str
   const extendable = watcher.extendable.get(key);
   watcher.extendable.delete(key);
   if (extendable !== undefined && extendable.version === before) return keep(read(extendable.value as T, true));
+  const patchable = watcher.patchable.get(key);
+  watcher.patchable.delete(key);
+  if (patchable !== undefined && patchable.version === before) return keep(read(patchable.value as T, false, patchable.changedIds));
   // Whatever was kept from an earlier version will never be handed out again: it stays only as
   // what the next read of its key may reuse.
-  for (const kind of [watcher.values, watcher.extendable]) {
+  for (const kind of [watcher.values, watcher.extendable, watcher.patchable]) {
     for (const [staleKey, stale] of kind) {
       if (stale.version === before) continue;
       kind.delete(staleKey);
       watcher.earlier.set(staleKey, elementsOf(stale.value));
     }
   }
-  const earlier = (extendable !== undefined ? elementsOf(extendable.value) : watcher.earlier.get(key)) as T | undefined;
+  const superseded = extendable ?? patchable;
+  const earlier = (superseded !== undefined ? elementsOf(superseded.value) : watcher.earlier.get(key)) as T | undefined;
   watcher.earlier.delete(key);
   return keep(read(earlier, false));
 }
@@ -154,6 +172,68 @@ export function followAppendOnlyCommit(context: LiveContext, db: Database, table
   };
 }
 
+/** The temporary table (on the repair's connection only) that followTrackedCommit's triggers fill. */
+const CHANGED_IDS = 'opsheal_changed_ids';
+
+/**
+ * Follows a repair's commit that changes rows of `table` in any way (index-drift's inserts, updates
+ * and deletes of memory_index), so that what the run read of `table` just before it carries over to
+ * the version the commit makes, but for the rows the commit changed, which are all that the next
+ * read of it need read: index-drift's verify would otherwise read the 100,000 rows again after a
+ * repair that changed a tenth of them. Call it on the repair's connection inside its transaction,
+ * after the plan and before the first change; call what it returns straight after COMMIT.
+ *
+ * SQLite itself lists the rows: temporary triggers on `table`, which exist on the repair's
+ * connection alone (the memory server never sees them) and go with its transaction if it rolls
+ * back, record the id of every row inserted, updated (old and new id) or deleted by anything the
+ * transaction runs, the server's own triggers included. One change no trigger sees is a row removed
+ * by `REPLACE` conflict resolution; a reader that carries rows over must therefore check the count
+ * of rows it ends with against the table's (readIndexRowSummaries does). As for
+ * followAppendOnlyCommit, nothing carries over when another connection committed in between, and
+ * only when `id` is the table's rowid, so that the ids name the rows exactly. The values of other
+ * tables carry over to nothing: the commit may have changed those too.
+ */
+export function followTrackedCommit(context: LiveContext, db: Database, table: string): () => void {
+  const watcher = watcherFor(context);
+  const from = watcher === undefined ? undefined : dataVersion(watcher);
+  if (watcher === undefined || from === undefined) return () => undefined;
+  // Nothing read of the table at this version: nothing to carry over, and no triggers to pay for.
+  if (![...watcher.values.values()].some((kept) => kept.version === from && kept.table === table)) return () => undefined;
+  let ownVersion: number;
+  try {
+    if (!idIsSafeRowid(db, table)) return () => undefined;
+    const target = `main."${table.replaceAll('"', '""')}"`;
+    // Unqualified, as SQLite requires inside a trigger; a TEMP trigger finds the temporary table first.
+    const record = (...ids: string[]): string => ids.map((id) => `INSERT INTO ${CHANGED_IDS} (id) VALUES (${id});`).join(' ');
+    db.exec(`CREATE TEMP TABLE IF NOT EXISTS ${CHANGED_IDS} (id INTEGER NOT NULL); DELETE FROM temp.${CHANGED_IDS};`);
+    for (const [event, body] of [['INSERT', record('NEW.id')], ['UPDATE', record('OLD.id', 'NEW.id')], ['DELETE', record('OLD.id')]] as const) {
+      const name = `temp.opsheal_track_${event.toLowerCase()}`;
+      db.exec(`DROP TRIGGER IF EXISTS ${name}; CREATE TEMP TRIGGER ${name.slice('temp.'.length)} AFTER ${event} ON ${target} BEGIN ${body} END;`);
+    }
+    ownVersion = Number(db.pragma('data_version', { simple: true }));
+  } catch {
+    return () => undefined;
+  }
+  return () => {
+    if (watchers.get(context) !== watcher || !watcher.db.open) return;
+    try {
+      // Read in this order: the watcher's version, then what the commit changed, then whether anyone
+      // else has committed. Nobody by the last read means nobody by the first two either.
+      const to = dataVersion(watcher);
+      const changedIds = (db.prepare(`SELECT DISTINCT id FROM temp.${CHANGED_IDS} ORDER BY id`).pluck().all() as unknown[]).map(Number);
+      const nobodyElse = Number(db.pragma('data_version', { simple: true })) === ownVersion;
+      if (to === undefined || to === from || !nobodyElse || !changedIds.every(Number.isSafeInteger)) return;
+      for (const [key, kept] of watcher.values) {
+        if (kept.version !== from || kept.table !== table) continue;
+        watcher.values.delete(key);
+        watcher.patchable.set(key, { ...kept, version: to, changedIds });
+      }
+    } catch {
+      // Not confirmed: nothing carries over.
+    }
+  };
+}
+
 /** An array's elements in an array of its own (see cachedIndexRead); any other value as it is. */
 function elementsOf(value: unknown): unknown {
   return Array.isArray(value) ? value.slice() : value;
@@ -196,7 +276,16 @@ function watcherFor(context: LiveContext): Watcher | undefined {
   }
   if (watcher === undefined) {
     try {
-      watcher = { serial: ++watchersOpened, path, db: openWatcher(path), fileIdentity: identity, values: new Map(), extendable: new Map(), earlier: new Map() };
+      watcher = {
+        serial: ++watchersOpened,
+        path,
+        db: openWatcher(path),
+        fileIdentity: identity,
+        values: new Map(),
+        extendable: new Map(),
+        patchable: new Map(),
+        earlier: new Map(),
+      };
     } catch {
       return undefined;
     }
@@ -242,6 +331,7 @@ function close(watcher: Watcher): void {
   if (watcher.idleTimer !== undefined) clearTimeout(watcher.idleTimer);
   watcher.values.clear();
   watcher.extendable.clear();
+  watcher.patchable.clear();
   watcher.earlier.clear();
   openWatchers.delete(watcher);
   try {

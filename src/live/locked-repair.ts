@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { withWorkspaceLock } from '../workspace/workspace-lock.js';
 import { startRepairSoundnessCheck } from './background-checks.js';
-import { databaseVersion, followAppendOnlyCommit } from './index-read-cache.js';
+import { databaseVersion, followAppendOnlyCommit, followTrackedCommit } from './index-read-cache.js';
 import type { LiveContext } from './live-class.js';
 import { beginRepairBackup, type RepairBackup } from './repair-backup.js';
 
@@ -44,6 +44,12 @@ export async function repairUnderLock<Operation>(
      * (index-read-cache.ts, followAppendOnlyCommit). Unset: every read after the commit reads again.
      */
     readonly appendsOnlyTo?: string;
+    /**
+     * The table whose rows `apply` changes in any way: SQLite lists the rows the commit changed, and
+     * what the run read of that table before then carries over but for those (index-read-cache.ts,
+     * followTrackedCommit). Unset: every read after the commit reads again.
+     */
+    readonly changesRowsOf?: string;
   },
 ): Promise<RepairResult> {
   return withWorkspaceLock(context.paths, context.config.lockTimeoutSeconds, async () => {
@@ -67,7 +73,9 @@ export async function repairUnderLock<Operation>(
           : undefined;
         let counts: Readonly<Record<string, number>>;
         let backupPath: string | undefined;
-        const committedOwnAppend = work.appendsOnlyTo !== undefined ? followAppendOnlyCommit(context, db, work.appendsOnlyTo) : undefined;
+        let followCommit: (() => void) | undefined;
+        if (work.appendsOnlyTo !== undefined) followCommit = followAppendOnlyCommit(context, db, work.appendsOnlyTo);
+        else if (work.changesRowsOf !== undefined) followCommit = followTrackedCommit(context, db, work.changesRowsOf);
         try {
           counts = work.apply(db, operations);
           sound();
@@ -78,7 +86,7 @@ export async function repairUnderLock<Operation>(
           throw error;
         }
         db.exec('COMMIT');
-        committedOwnAppend?.();
+        followCommit?.();
         // Read at once: a writer committing in the instant between would go without a backup of its
         // own, though never without one of the state before this run changed anything.
         const committed = databaseVersion(context);

@@ -15,16 +15,25 @@ export interface DatabaseIntegrity {
  * though it changes nothing.
  */
 export function databaseIntegrity(db: Database): DatabaseIntegrity {
+  return { problems: integrityCheckProblems(db), ftsOk: ftsIntegrity(db) };
+}
+
+/** What `PRAGMA integrity_check` says: nothing when it says ok, else its first 20 messages. */
+export function integrityCheckProblems(db: Database): DatabaseIntegrity['problems'] {
   const messages = (db.pragma('integrity_check') as { integrity_check: string }[]).map((row) => row.integrity_check);
-  const problems = messages.length === 1 && messages[0] === 'ok' ? [] : messages.slice(0, 20).map((detail) => ({ kind: 'database-integrity' as const, detail }));
+  return messages.length === 1 && messages[0] === 'ok' ? [] : messages.slice(0, 20).map((detail) => ({ kind: 'database-integrity' as const, detail }));
+}
+
+/** FTS5's integrity check of memory_fts (writable connection): `undefined` when there is no memory_fts. */
+export function ftsIntegrity(db: Database): boolean | undefined {
   const hasFts = db.prepare(`SELECT 1 FROM sqlite_master WHERE name = 'memory_fts'`).get() !== undefined;
-  if (!hasFts) return { problems, ftsOk: undefined };
+  if (!hasFts) return undefined;
   try {
     db.prepare(`INSERT INTO memory_fts(memory_fts, rank) VALUES ('integrity-check', 1)`).run();
-    return { problems, ftsOk: true };
+    return true;
   } catch (error) {
     const code = String((error as { code?: unknown }).code ?? '');
-    if (code.startsWith('SQLITE_CORRUPT')) return { problems, ftsOk: false };
+    if (code.startsWith('SQLITE_CORRUPT')) return false;
     throw error;
   }
 }

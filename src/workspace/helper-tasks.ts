@@ -1,6 +1,6 @@
 import { copyDatabase } from './database-backup.js';
 import { DatabaseUnusableError } from './database-unusable-error.js';
-import { databaseIntegrity, requireSoundDatabase, type DatabaseIntegrity } from './database-integrity.js';
+import { integrityCheckProblems, requireSoundDatabase, type DatabaseIntegrity } from './database-integrity.js';
 import { openIndexDatabase } from './index-database.js';
 import type { MemoryMetadata } from './memory-file.js';
 import { readMemoryMetadata } from './memory-file-reader.js';
@@ -17,13 +17,15 @@ import { readMemoryMetadata } from './memory-file-reader.js';
 export interface DatabaseCheckTask {
   readonly kind: 'database-checks';
   readonly path: string;
-  /** FTS5's integrity-check is issued as an INSERT and needs a read-write connection. */
-  readonly writable: boolean;
   readonly busyTimeoutMs: number;
   /** requireSoundDatabase's label, when it is to run. */
   readonly soundLabel?: string;
-  /** Whether databaseIntegrity is to run. */
-  readonly integrity?: boolean;
+  /**
+   * Whether `PRAGMA integrity_check` is to run (integrityCheckProblems). FTS5's integrity check is
+   * not a helper's: it is issued as an INSERT, and runs on the verify's own writable connection
+   * meanwhile (background-checks.ts, startIntegrityCheck).
+   */
+  readonly integrityCheck?: boolean;
 }
 
 /** The copy of a repair's backup (database-backup.ts's copyDatabase), into a file of its own. */
@@ -47,7 +49,8 @@ export type HelperTask = DatabaseCheckTask | DatabaseCopyTask | MemoryMetadataTa
 export type HelperTaskResult =
   | {
       readonly ok: true;
-      readonly integrity?: DatabaseIntegrity;
+      /** A database-checks task's `PRAGMA integrity_check` verdict, when it was asked for. */
+      readonly integrityProblems?: DatabaseIntegrity['problems'];
       /** A memory-metadata task's answer, file by file; `null` where readMemoryMetadata threw (the main thread reads that file again, for the error). */
       readonly metadata?: readonly (MemoryMetadata | null)[];
     }
@@ -77,13 +80,13 @@ function runDatabaseChecks(task: DatabaseCheckTask): HelperTaskResult {
   let opened;
   try {
     // SQLite's checks read every page once: a small page cache serves as well as a large one.
-    opened = openIndexDatabase(task.path, { readonly: !task.writable, busyTimeoutMs: task.busyTimeoutMs, cacheKiB: 2048 });
+    opened = openIndexDatabase(task.path, { readonly: true, busyTimeoutMs: task.busyTimeoutMs, cacheKiB: 2048 });
   } catch {
     return { ok: false };
   }
   try {
     if (task.soundLabel !== undefined) requireSoundDatabase(opened.db, task.soundLabel);
-    return task.integrity === true ? { ok: true, integrity: databaseIntegrity(opened.db) } : { ok: true };
+    return task.integrityCheck === true ? { ok: true, integrityProblems: integrityCheckProblems(opened.db) } : { ok: true };
   } catch (error) {
     if (error instanceof DatabaseUnusableError && error.code === 'SQLITE_CORRUPT' && error.cause === undefined) {
       return { ok: false, unusable: { message: error.message, retryable: error.retryable, code: error.code } };

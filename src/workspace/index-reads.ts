@@ -105,37 +105,88 @@ export function readIndexRows(db: Db, options: { readonly mostRecent?: number } 
  * memory. A heal reads the 100,000 rows again after each commit, and the objects of each such read
  * live long enough to be moved into the old generation, where a read that copies them all again
  * leaves its whole predecessor as garbage that no collection reclaims before the run ends.
+ *
+ * `changedIds` (ascending): the caller knows that every row not listed there is still as `earlier`
+ * holds it (index-read-cache.ts confirms it with SQLite, followTrackedCommit), so only the listed
+ * rows are read, and the others are handed out as they were. The table's row count, read in the same
+ * transaction, must then equal the count of rows handed out; if it does not (a row went in a way the
+ * caller could not see), every row is read after all.
  */
-export function readIndexRowSummaries(db: Db, earlier: readonly IndexRowSummary[] = []): IndexRowSummary[] {
+export function readIndexRowSummaries(db: Db, earlier: readonly IndexRowSummary[] = [], changedIds?: readonly number[]): IndexRowSummary[] {
   requireColumns(db, 'memory_index', INDEX_ROW_COLUMNS);
-  const rows: IndexRowSummary[] = [];
-  const sameAsBefore = earlierById(earlier);
   try {
-    forEachRowById(db, 'memory_index', ['file_path', 'anchor_id', 'session_id', 'content_hash', 'embedding_status'], (row) => {
-      const id = Number(row[0]);
-      const filePath = text(row[1]) ?? '';
-      const anchorId = text(row[2]);
-      const sessionId = text(row[3]);
-      const contentHash = text(row[4]);
-      const status = text(row[5]);
-      const before = sameAsBefore(id);
-      if (
-        before !== undefined &&
-        before.filePath === filePath &&
-        before.anchorId === anchorId &&
-        before.sessionId === sessionId &&
-        before.contentHash === contentHash &&
-        before.embeddingStatus === status
-      ) {
-        rows.push(before);
-      } else {
-        rows.push({ id, filePath, anchorId, sessionId, contentHash, embeddingStatus: status === null ? null : shared(status) });
-      }
+    const patched = changedIds !== undefined ? patchedRowSummaries(db, earlier, changedIds) : undefined;
+    if (patched !== undefined) return patched;
+    const rows: IndexRowSummary[] = [];
+    const sameAsBefore = earlierById(earlier);
+    forEachRowById(db, 'memory_index', SUMMARY_COLUMNS, (row) => {
+      rows.push(rowSummary(row, sameAsBefore(Number(row[0]))));
     });
+    return rows;
   } catch (error) {
     throw toDatabaseUnusableError(error);
   }
-  return rows;
+}
+
+/** The memory_index columns of a row's summary, after its id. */
+const SUMMARY_COLUMNS = ['file_path', 'anchor_id', 'session_id', 'content_hash', 'embedding_status'] as const;
+
+/** A raw row (`id`, then SUMMARY_COLUMNS) as a summary: `before` itself when it holds exactly these values. */
+function rowSummary(row: unknown[], before: IndexRowSummary | undefined): IndexRowSummary {
+  const id = Number(row[0]);
+  const filePath = text(row[1]) ?? '';
+  const anchorId = text(row[2]);
+  const sessionId = text(row[3]);
+  const contentHash = text(row[4]);
+  const status = text(row[5]);
+  if (
+    before !== undefined &&
+    before.id === id &&
+    before.filePath === filePath &&
+    before.anchorId === anchorId &&
+    before.sessionId === sessionId &&
+    before.contentHash === contentHash &&
+    before.embeddingStatus === status
+  ) {
+    return before;
+  }
+  return { id, filePath, anchorId, sessionId, contentHash, embeddingStatus: status === null ? null : shared(status) };
+}
+
+/**
+ * `earlier` with the rows whose ids are in `changedIds` read again (gone, changed or new), in id
+ * order; `undefined` when the table does not hold as many rows as that comes to.
+ */
+function patchedRowSummaries(db: Db, earlier: readonly IndexRowSummary[], changedIds: readonly number[]): IndexRowSummary[] | undefined {
+  let fresh: unknown[][];
+  let count: number;
+  // One read transaction, so that the changed rows and the count are one state of the database.
+  const ownTransaction = !db.inTransaction;
+  if (ownTransaction) db.exec('BEGIN');
+  try {
+    fresh = db
+      .prepare(`SELECT id, ${SUMMARY_COLUMNS.join(', ')} FROM memory_index WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`)
+      .raw(true)
+      .all(JSON.stringify(changedIds)) as unknown[][];
+    count = Number(db.prepare('SELECT count(*) FROM memory_index').pluck().get());
+  } finally {
+    if (ownTransaction && db.inTransaction) db.exec('COMMIT');
+  }
+  const rows: IndexRowSummary[] = [];
+  let next = 0;
+  let changed = 0;
+  const freshBefore = (id: number): void => {
+    while (next < fresh.length && Number((fresh[next] as unknown[])[0]) < id) rows.push(rowSummary(fresh[next++] as unknown[], undefined));
+  };
+  for (const before of earlier) {
+    freshBefore(before.id);
+    while (changed < changedIds.length && (changedIds[changed] as number) < before.id) changed += 1;
+    if (changedIds[changed] !== before.id) rows.push(before);
+    else if (next < fresh.length && Number((fresh[next] as unknown[])[0]) === before.id) rows.push(rowSummary(fresh[next++] as unknown[], before));
+    // Otherwise the row is gone.
+  }
+  freshBefore(Number.POSITIVE_INFINITY);
+  return rows.length === count ? rows : undefined;
 }
 
 /**

@@ -44,6 +44,14 @@ export function forEachRowById(db: Db, table: string, columns: readonly string[]
 }
 
 /**
+ * Whether `id` is the table's rowid and every id an exact JavaScript number: then each row is one id,
+ * and a set of ids names exactly the rows it holds (index-read-cache.ts, followTrackedCommit).
+ */
+export function idIsSafeRowid(db: Db, table: string): boolean {
+  return lowestPageableId(db, table) !== undefined;
+}
+
+/**
  * The table's lowest id when `id` is its rowid and every id is a safe integer (`null` for an empty
  * table): then `WHERE id > ?` with the last id read picks up exactly where a page ended. `undefined`
  * when the table must be read with one statement.

@@ -33,8 +33,8 @@ vi.mock('../../src/workspace/memory-file-pool.js', () => ({
       const number = pool.tasks.length;
       return {
         collect: (): HelperTaskResult | undefined => {
-          if (task.kind !== 'database-checks' || task.integrity !== true) return undefined;
-          return { ok: true, integrity: { problems: [{ kind: 'database-integrity', detail: `answer of task ${number}` }], ftsOk: true } };
+          if (task.kind !== 'database-checks' || task.integrityCheck !== true) return undefined;
+          return { ok: true, integrityProblems: [{ kind: 'database-integrity', detail: `answer of task ${number}` }] };
         },
       };
     },
@@ -52,7 +52,7 @@ afterEach(() => {
   pool.tasks.length = 0;
 });
 
-const integrityTasks = (): HelperTask[] => pool.tasks.filter((task) => task.kind === 'database-checks' && task.integrity === true);
+const integrityTasks = (): HelperTask[] => pool.tasks.filter((task) => task.kind === 'database-checks' && task.integrityCheck === true);
 
 /** What a verify's integrity check answers, run on a connection of the verify's own. */
 function verifyIntegrity(context: Parameters<typeof startIntegrityCheck>[0]): string[] {
@@ -110,7 +110,7 @@ describe('an integrity check begun ahead', () => {
     const context = template.copy().context();
     beginSoundnessCheck(context);
     beginIntegrityCheck(context);
-    expect(pool.tasks.map((task) => (task.kind === 'database-checks' && task.integrity === true ? 'integrity' : 'soundness'))).toEqual(['soundness', 'integrity']);
+    expect(pool.tasks.map((task) => (task.kind === 'database-checks' && task.integrityCheck === true ? 'integrity' : 'soundness'))).toEqual(['soundness', 'integrity']);
     expect(verifyIntegrity(context)).toEqual(['answer of task 2']);
   });
 
@@ -125,6 +125,22 @@ describe('an integrity check begun ahead', () => {
     pool.failNextPost = true;
     expect(() => beginIntegrityCheck(context)).not.toThrow();
     expect(verifyIntegrity(context)).toEqual(['answer of task 1']);
+  });
+
+  it('leaves FTS\'s integrity check to the verify\'s own connection, which runs it while the helper runs integrity_check', async () => {
+    const workspace = template.copy();
+    const context = workspace.context();
+    await indexDriftClass.inject(context, { kind: 'fts-out-of-step', count: 2, seed: 4 });
+    beginIntegrityCheck(context);
+    const { db } = openIndex(context, 'write');
+    try {
+      const integrity = startIntegrityCheck(context, db)();
+      // integrity_check's verdict is the helper's; FTS's, of the database as it is, this connection's own.
+      expect(integrity.problems.map((problem) => problem.detail)).toEqual(['answer of task 1']);
+      expect(integrity.ftsOk).toBe(false);
+    } finally {
+      db.close();
+    }
   });
 
   it('is not begun where the check runs on the step\'s own connection (a small database): the verify runs SQLite\'s checks there', () => {

@@ -1,11 +1,13 @@
 import type Database from 'better-sqlite3';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readIndexSide } from '../../src/live/index-drift/read-index-drift-state.js';
 import { openIndex, withIndexDatabase } from '../../src/live/index-database-session.js';
-import { cachedIndexRead, followAppendOnlyCommit } from '../../src/live/index-read-cache.js';
+import { cachedRowSummaries } from '../../src/live/cached-row-summaries.js';
+import { cachedIndexRead, followAppendOnlyCommit, followTrackedCommit } from '../../src/live/index-read-cache.js';
 import type { LiveContext } from '../../src/live/live-class.js';
 import { repairUnderLock } from '../../src/live/locked-repair.js';
-import { readLedgerLinks } from '../../src/workspace/index-reads.js';
+import { readIndexRowSummaries, readLedgerLinks } from '../../src/workspace/index-reads.js';
 import { appendLedgerEntries } from '../../src/workspace/ledger-append.js';
 import { ledgerMismatchClass, readLedgerState } from '../../src/live/ledger-mismatch/ledger-mismatch-class.js';
 import { healClass, otherWriterCommits, useWorkspaceTemplate, withDatabase } from './live-workspace.js';
@@ -180,5 +182,172 @@ describe.each(['wal', 'delete'])('a repair\'s commit that only appends to the le
     expect(after.rows).not.toBe(before.rows);
     expect(after.rows[0]?.contentHash).toBe('other');
     expect(after.entries).toEqual(await fullLedger(context));
+  });
+});
+
+describe.each(['wal', 'delete'])('a repair\'s commit that changes rows of memory_index (journal mode %s)', (journalMode) => {
+  const copy = () => {
+    const workspace = template.copy({ backup: false });
+    expect(withDatabase(workspace.paths.db, (db) => db.pragma(`journal_mode = ${journalMode}`, { simple: true }))).toBe(journalMode);
+    return workspace;
+  };
+  /** Runs `change` as a repair under the lock that declares memory_index the table whose rows it changes. */
+  const changeRows = (context: LiveContext, change: (db: Database.Database) => void): Promise<unknown> =>
+    repairUnderLock<string>(context, () => openIndex(context, 'write', ['memory_index', 'mutation_ledger']).db, {
+      plan: () => ['change'],
+      apply: (db) => {
+        change(db);
+        return {};
+      },
+      changesRowsOf: 'memory_index',
+    });
+  const readRows = (context: LiveContext) => withIndexDatabase(context, 'read', (index) => cachedRowSummaries(context, index.db));
+  const fullRows = (path: string) => withDatabase(path, (db) => readIndexRowSummaries(db));
+  /** The ids the next read of `key` is told the commit changed (`undefined`: none told, read everything). */
+  const toldIds = (context: LiveContext, key: string): readonly number[] | undefined => {
+    let told: readonly number[] | undefined;
+    cachedIndexRead(context, key, 'memory_index', (_earlier, _appended, changedIds) => {
+      told = changedIds;
+      return [];
+    });
+    return told;
+  };
+  const ids = (path: string) => withDatabase(path, (db) => db.prepare('SELECT id FROM memory_index ORDER BY id').pluck().all() as number[]);
+  const insertCopyOf = (db: Database.Database, id: number, newId: number): void => {
+    db.prepare(`INSERT INTO memory_index (id, spec_folder, file_path, content_hash, created_at, updated_at)
+      SELECT ?, spec_folder, file_path || '.copy', 'new', created_at, updated_at FROM memory_index WHERE id = ?`).run(newId, id);
+  };
+
+  it('reads again only the rows the commit changed, and hands out every other row as it was', async () => {
+    const workspace = copy();
+    const context = workspace.context();
+    const [first, second, third] = ids(workspace.paths.db) as [number, number, number];
+    const top = Math.max(...ids(workspace.paths.db));
+    const before = await readRows(context);
+    cachedIndexRead(context, 'probe', 'memory_index', () => []);
+    await changeRows(context, (db) => {
+      db.prepare("UPDATE memory_index SET content_hash = 'changed' WHERE id = ?").run(second);
+      db.prepare('DELETE FROM memory_index WHERE id = ?').run(third);
+      insertCopyOf(db, first, top + 5);
+    });
+    expect(toldIds(context, 'probe')).toEqual([second, third, top + 5]);
+    const after = await readRows(context);
+    expect(after).toEqual(fullRows(workspace.paths.db));
+    expect(after.find((row) => row.id === second)?.contentHash).toBe('changed');
+    expect(after.some((row) => row.id === third)).toBe(false);
+    expect(after.at(-1)).toMatchObject({ id: top + 5, contentHash: 'new' });
+    for (const row of after) {
+      if (row.id !== second && row.id !== top + 5) expect(row).toBe(before.find((earlier) => earlier.id === row.id));
+    }
+  });
+
+  it('is told of a row that a trigger of the table\'s own changed, and of an id an update moved', async () => {
+    const workspace = copy();
+    const context = workspace.context();
+    const [first, second] = ids(workspace.paths.db) as [number, number];
+    const top = Math.max(...ids(workspace.paths.db));
+    withDatabase(workspace.paths.db, (db) =>
+      db.exec(`CREATE TRIGGER touch_first AFTER UPDATE OF content_hash ON memory_index WHEN new.id <> ${first} BEGIN
+        UPDATE memory_index SET content_hash = 'touched' WHERE id = ${first}; END`));
+    await readRows(context);
+    cachedIndexRead(context, 'probe', 'memory_index', () => []);
+    await changeRows(context, (db) => {
+      db.prepare("UPDATE memory_index SET content_hash = 'changed', id = ? WHERE id = ?").run(top + 1, second);
+    });
+    expect(toldIds(context, 'probe')).toEqual([first, second, top + 1]);
+    const after = await readRows(context);
+    expect(after).toEqual(fullRows(workspace.paths.db));
+    expect(after[0]).toMatchObject({ id: first, contentHash: 'touched' });
+  });
+
+  it('reads every row after a row went by REPLACE, which no trigger sees', async () => {
+    const workspace = copy();
+    const context = workspace.context();
+    const [first, second] = ids(workspace.paths.db) as [number, number];
+    // Two rows that memory_index's UNIQUE(spec_folder, file_path, anchor_id) can make collide.
+    withDatabase(workspace.paths.db, (db) => db.prepare(`UPDATE memory_index SET anchor_id = 'a', spec_folder = 'one' WHERE id IN (?, ?)`).run(first, second));
+    const before = await readRows(context);
+    await changeRows(context, (db) => {
+      db.prepare('UPDATE OR REPLACE memory_index SET file_path = (SELECT file_path FROM memory_index WHERE id = ?) WHERE id = ?').run(second, first);
+    });
+    const after = await readRows(context);
+    expect(after.some((row) => row.id === second)).toBe(false);
+    expect(after).toHaveLength(before.length - 1);
+    expect(after).toEqual(fullRows(workspace.paths.db));
+  });
+
+  it('tells nothing when another connection committed right after it, or when nothing of the table was read before', async () => {
+    const workspace = copy();
+    const context = workspace.context();
+    const [first] = ids(workspace.paths.db) as [number];
+    // Nothing of memory_index read yet: no triggers, nothing to tell.
+    await changeRows(context, (db) => db.prepare("UPDATE memory_index SET content_hash = 'one' WHERE id = ?").run(first));
+    expect(toldIds(context, 'probe')).toBeUndefined();
+    await readRows(context);
+    cachedIndexRead(context, 'probe', 'memory_index', () => []);
+    const db = openIndex(context, 'write', ['memory_index', 'mutation_ledger']).db;
+    try {
+      db.exec('BEGIN IMMEDIATE');
+      const committed = followTrackedCommit(context, db, 'memory_index');
+      db.prepare("UPDATE memory_index SET content_hash = 'two' WHERE id = ?").run(first);
+      db.exec('COMMIT');
+      otherWriterCommits(workspace.paths.db);
+      committed();
+    } finally {
+      db.close();
+    }
+    expect(toldIds(context, 'probe')).toBeUndefined();
+    expect(await readRows(context)).toEqual(fullRows(workspace.paths.db));
+  });
+
+  it('leaves what was read standing when the repair rolls back', async () => {
+    const workspace = copy();
+    const context = workspace.context();
+    const [first] = ids(workspace.paths.db) as [number];
+    const before = await readRows(context);
+    await expect(changeRows(context, (db) => {
+      db.prepare("UPDATE memory_index SET content_hash = 'lost' WHERE id = ?").run(first);
+      throw new Error('the apply fails');
+    })).rejects.toThrow('the apply fails');
+    expect(await readRows(context)).toBe(before);
+  });
+
+  it('ends with exactly what a whole read gives, whatever the commit does to the rows', async () => {
+    const operation = fc.oneof(
+      fc.record({ op: fc.constant('update' as const), at: fc.nat(), hash: fc.constantFrom('x', 'y', null) }),
+      fc.record({ op: fc.constant('delete' as const), at: fc.nat() }),
+      fc.record({ op: fc.constant('insert' as const), at: fc.nat(), above: fc.integer({ min: 1, max: 5 }) }),
+      fc.record({ op: fc.constant('replace' as const), at: fc.nat(), other: fc.nat() }),
+      fc.record({ op: fc.constant('move' as const), at: fc.nat(), above: fc.integer({ min: 6, max: 9 }) }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(operation, { maxLength: 8 }), async (operations) => {
+        const workspace = copy();
+        const context = workspace.context();
+        withDatabase(workspace.paths.db, (db) => db.exec(`UPDATE memory_index SET anchor_id = 'a', spec_folder = 'one'`));
+        const before = await readRows(context);
+        await changeRows(context, (db) => {
+          for (const change of operations) {
+            const present = db.prepare('SELECT id FROM memory_index ORDER BY id').pluck().all() as number[];
+            if (present.length === 0) return;
+            const id = present[change.at % present.length] as number;
+            const top = present[present.length - 1] as number;
+            if (change.op === 'update') db.prepare('UPDATE memory_index SET content_hash = ? WHERE id = ?').run(change.hash, id);
+            else if (change.op === 'delete') db.prepare('DELETE FROM memory_index WHERE id = ?').run(id);
+            else if (change.op === 'insert') insertCopyOf(db, id, top + change.above);
+            else if (change.op === 'move') db.prepare('UPDATE memory_index SET id = ? WHERE id = ?').run(top + change.above, id);
+            else {
+              const other = present[change.other % present.length] as number;
+              db.prepare('UPDATE OR REPLACE memory_index SET file_path = (SELECT file_path FROM memory_index WHERE id = ?) WHERE id = ?').run(other, id);
+            }
+          }
+        });
+        const after = await readRows(context);
+        expect(after).toEqual(fullRows(workspace.paths.db));
+        const untouched = new Map(before.map((row) => [row.id, row]));
+        for (const row of after) if (untouched.get(row.id) !== undefined && JSON.stringify(untouched.get(row.id)) === JSON.stringify(row)) expect(row).toBe(untouched.get(row.id));
+      }),
+      { numRuns: 40 },
+    );
   });
 });

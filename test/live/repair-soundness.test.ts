@@ -30,7 +30,7 @@ vi.mock('../../src/workspace/memory-file-pool.js', () => ({
       return {
         collect: (): HelperTaskResult | undefined => {
           // Integrity checks and backup copies are left to the step's own connection.
-          if (task.kind !== 'database-checks' || task.integrity === true) return undefined;
+          if (task.kind !== 'database-checks' || task.integrityCheck === true) return undefined;
           pool.moments.push('verdict');
           if (pool.verdict === 'sound') return { ok: true };
           return { ok: false, unusable: { message: `${task.soundLabel}: database is corrupt (PRAGMA quick_check: stand-in)`, retryable: false, code: 'SQLITE_CORRUPT' } };
@@ -64,7 +64,7 @@ afterEach(() => {
   pool.moments.length = 0;
 });
 
-const soundnessTasks = (): HelperTask[] => pool.tasks.filter((task) => task.kind === 'database-checks' && task.integrity !== true);
+const soundnessTasks = (): HelperTask[] => pool.tasks.filter((task) => task.kind === 'database-checks' && task.integrityCheck !== true);
 const digest = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
 
 /** A context whose memory files are read on this thread (the stand-in pool takes only tasks). */

@@ -77,6 +77,8 @@ export const indexDriftClass: LiveClass = {
             origin: { failureClass: CLASS, step: failureClassStep(CLASS, 'repair').name },
             metadataOf: (files) => (ahead !== undefined && sameFiles(ahead.files, files) ? ahead : readMetadataAhead(context, files)).collect(),
           }),
+          // The verify then reads again only the rows the repair changed.
+          changesRowsOf: 'memory_index',
         });
         // The verify's SQLite checks, begun on the database as the repair left it (background-checks.ts).
         if (running?.has('verify') !== false) beginIntegrityCheck(context);
