@@ -131,45 +131,29 @@ export function keptIndexRead<T>(context: LiveContext, key: string): T | undefin
  * Otherwise nothing carries over, and every key is read again, as after any commit.
  */
 export function followAppendOnlyCommit(context: LiveContext, db: Database, table: string): () => void {
-  const watcher = watcherFor(context);
-  const from = watcher === undefined ? undefined : dataVersion(watcher);
-  if (watcher === undefined || from === undefined) return () => undefined;
   const quoted = `"${table.replaceAll('"', '""')}"`;
-  let lastId: number | null;
-  let changesBefore: number;
-  let ownVersion: number;
-  try {
-    lastId = nullableNumber(db.prepare(`SELECT max(id) FROM ${quoted}`).pluck().get());
-    changesBefore = totalChanges(db);
-    ownVersion = Number(db.pragma('data_version', { simple: true }));
-  } catch {
-    return () => undefined;
-  }
-  return () => {
-    if (watchers.get(context) !== watcher || !watcher.db.open) return;
-    try {
-      // Read in this order: the watcher's version, then what the commit added, then whether anyone
-      // else has committed. Nobody by the last read means nobody by the first two either.
-      const to = dataVersion(watcher);
+  return followOwnCommit(
+    context,
+    db,
+    () => ({ lastId: nullableNumber(db.prepare(`SELECT max(id) FROM ${quoted}`).pluck().get()), changesBefore: totalChanges(db) }),
+    ({ lastId, changesBefore }) => {
       const appended = Number(
         lastId === null ? db.prepare(`SELECT count(*) FROM ${quoted}`).pluck().get() : db.prepare(`SELECT count(*) FROM ${quoted} WHERE id > ?`).pluck().get(lastId),
       );
-      const onlyAppended = totalChanges(db) - changesBefore === appended;
-      const nobodyElse = Number(db.pragma('data_version', { simple: true })) === ownVersion;
-      if (to === undefined || to === from || !onlyAppended || !nobodyElse) return;
-      for (const [key, kept] of watcher.values) {
-        if (kept.version !== from) continue;
-        if (kept.table === table) {
-          watcher.values.delete(key);
-          watcher.extendable.set(key, { ...kept, version: to });
-        } else {
-          watcher.values.set(key, { ...kept, version: to });
+      if (totalChanges(db) - changesBefore !== appended) return undefined;
+      return (watcher, from, to) => {
+        for (const [key, kept] of watcher.values) {
+          if (kept.version !== from) continue;
+          if (kept.table === table) {
+            watcher.values.delete(key);
+            watcher.extendable.set(key, { ...kept, version: to });
+          } else {
+            watcher.values.set(key, { ...kept, version: to });
+          }
         }
-      }
-    } catch {
-      // Not confirmed: nothing carries over.
-    }
-  };
+      };
+    },
+  );
 }
 
 /** The temporary table (on the repair's connection only) that followTrackedCommit's triggers fill. */
@@ -194,40 +178,75 @@ const CHANGED_IDS = 'opsheal_changed_ids';
  * tables carry over to nothing: the commit may have changed those too.
  */
 export function followTrackedCommit(context: LiveContext, db: Database, table: string): () => void {
+  return followOwnCommit(
+    context,
+    db,
+    (watcher, from) => {
+      // Nothing read of the table at this version: nothing to carry over, and no triggers to pay for.
+      if (![...watcher.values.values()].some((kept) => kept.version === from && kept.table === table)) return undefined;
+      if (!idIsSafeRowid(db, table)) return undefined;
+      const target = `main."${table.replaceAll('"', '""')}"`;
+      // Unqualified, as SQLite requires inside a trigger; a TEMP trigger finds the temporary table first.
+      const record = (...ids: string[]): string => ids.map((id) => `INSERT INTO ${CHANGED_IDS} (id) VALUES (${id});`).join(' ');
+      db.exec(`CREATE TEMP TABLE IF NOT EXISTS ${CHANGED_IDS} (id INTEGER NOT NULL); DELETE FROM temp.${CHANGED_IDS};`);
+      for (const [event, body] of [['INSERT', record('NEW.id')], ['UPDATE', record('OLD.id', 'NEW.id')], ['DELETE', record('OLD.id')]] as const) {
+        const name = `opsheal_track_${event.toLowerCase()}`;
+        db.exec(`DROP TRIGGER IF EXISTS temp.${name}; CREATE TEMP TRIGGER ${name} AFTER ${event} ON ${target} BEGIN ${body} END;`);
+      }
+      return true;
+    },
+    () => {
+      const changedIds = (db.prepare(`SELECT DISTINCT id FROM temp.${CHANGED_IDS} ORDER BY id`).pluck().all() as unknown[]).map(Number);
+      if (!changedIds.every(Number.isSafeInteger)) return undefined;
+      return (watcher, from, to) => {
+        for (const [key, kept] of watcher.values) {
+          if (kept.version !== from || kept.table !== table) continue;
+          watcher.values.delete(key);
+          watcher.patchable.set(key, { ...kept, version: to, changedIds });
+        }
+      };
+    },
+  );
+}
+
+/**
+ * What followAppendOnlyCommit and followTrackedCommit share. `before` runs inside the repair's
+ * transaction, before its first change: what it returns is handed to `after`, and `undefined` means
+ * nothing is to be followed. What is returned runs straight after COMMIT: it reads, in this order,
+ * the watcher's version, then what the commit did (`after`, which answers how to carry the values
+ * over, or `undefined` when the commit is not what was declared), then whether anyone else has
+ * committed (the repair connection's `data_version` moves for anyone's commit but its own). Nobody
+ * by the last read means nobody by the first two either; only then are the values carried over.
+ * Any error on the way means nothing carries over, as after any commit.
+ */
+function followOwnCommit<Taken>(
+  context: LiveContext,
+  db: Database,
+  before: (watcher: Watcher, from: number) => Taken | undefined,
+  after: (taken: Taken) => ((watcher: Watcher, from: number, to: number) => void) | undefined,
+): () => void {
+  const nothing = (): void => undefined;
   const watcher = watcherFor(context);
   const from = watcher === undefined ? undefined : dataVersion(watcher);
-  if (watcher === undefined || from === undefined) return () => undefined;
-  // Nothing read of the table at this version: nothing to carry over, and no triggers to pay for.
-  if (![...watcher.values.values()].some((kept) => kept.version === from && kept.table === table)) return () => undefined;
+  if (watcher === undefined || from === undefined) return nothing;
+  let taken: Taken | undefined;
   let ownVersion: number;
   try {
-    if (!idIsSafeRowid(db, table)) return () => undefined;
-    const target = `main."${table.replaceAll('"', '""')}"`;
-    // Unqualified, as SQLite requires inside a trigger; a TEMP trigger finds the temporary table first.
-    const record = (...ids: string[]): string => ids.map((id) => `INSERT INTO ${CHANGED_IDS} (id) VALUES (${id});`).join(' ');
-    db.exec(`CREATE TEMP TABLE IF NOT EXISTS ${CHANGED_IDS} (id INTEGER NOT NULL); DELETE FROM temp.${CHANGED_IDS};`);
-    for (const [event, body] of [['INSERT', record('NEW.id')], ['UPDATE', record('OLD.id', 'NEW.id')], ['DELETE', record('OLD.id')]] as const) {
-      const name = `temp.opsheal_track_${event.toLowerCase()}`;
-      db.exec(`DROP TRIGGER IF EXISTS ${name}; CREATE TEMP TRIGGER ${name.slice('temp.'.length)} AFTER ${event} ON ${target} BEGIN ${body} END;`);
-    }
+    taken = before(watcher, from);
     ownVersion = Number(db.pragma('data_version', { simple: true }));
   } catch {
-    return () => undefined;
+    return nothing;
   }
+  if (taken === undefined) return nothing;
+  const followed = taken;
   return () => {
     if (watchers.get(context) !== watcher || !watcher.db.open) return;
     try {
-      // Read in this order: the watcher's version, then what the commit changed, then whether anyone
-      // else has committed. Nobody by the last read means nobody by the first two either.
       const to = dataVersion(watcher);
-      const changedIds = (db.prepare(`SELECT DISTINCT id FROM temp.${CHANGED_IDS} ORDER BY id`).pluck().all() as unknown[]).map(Number);
+      const carryOver = after(followed);
       const nobodyElse = Number(db.pragma('data_version', { simple: true })) === ownVersion;
-      if (to === undefined || to === from || !nobodyElse || !changedIds.every(Number.isSafeInteger)) return;
-      for (const [key, kept] of watcher.values) {
-        if (kept.version !== from || kept.table !== table) continue;
-        watcher.values.delete(key);
-        watcher.patchable.set(key, { ...kept, version: to, changedIds });
-      }
+      if (to === undefined || to === from || carryOver === undefined || !nobodyElse) return;
+      carryOver(watcher, from, to);
     } catch {
       // Not confirmed: nothing carries over.
     }

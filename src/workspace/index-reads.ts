@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { DatabaseUnusableError, toDatabaseUnusableError } from './database-unusable-error.js';
 import type { IndexRow, IndexRowSummary } from './index-row.js';
 import { LEDGER_TRIGGERS, type LedgerEntry, type LedgerLink } from './ledger-entry.js';
-import { forEachRowById } from './rows-by-id.js';
+import { forEachRowById, inReadTransaction } from './rows-by-id.js';
 
 /**
  * Read-only queries on the index database. Every query names its columns: the real server's tables
@@ -158,20 +158,14 @@ function rowSummary(row: unknown[], before: IndexRowSummary | undefined): IndexR
  * order; `undefined` when the table does not hold as many rows as that comes to.
  */
 function patchedRowSummaries(db: Db, earlier: readonly IndexRowSummary[], changedIds: readonly number[]): IndexRowSummary[] | undefined {
-  let fresh: unknown[][];
-  let count: number;
   // One read transaction, so that the changed rows and the count are one state of the database.
-  const ownTransaction = !db.inTransaction;
-  if (ownTransaction) db.exec('BEGIN');
-  try {
-    fresh = db
+  const { fresh, count } = inReadTransaction(db, () => ({
+    fresh: db
       .prepare(`SELECT id, ${SUMMARY_COLUMNS.join(', ')} FROM memory_index WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`)
       .raw(true)
-      .all(JSON.stringify(changedIds)) as unknown[][];
-    count = Number(db.prepare('SELECT count(*) FROM memory_index').pluck().get());
-  } finally {
-    if (ownTransaction && db.inTransaction) db.exec('COMMIT');
-  }
+      .all(JSON.stringify(changedIds)) as unknown[][],
+    count: Number(db.prepare('SELECT count(*) FROM memory_index').pluck().get()),
+  }));
   const rows: IndexRowSummary[] = [];
   let next = 0;
   let changed = 0;

@@ -22,9 +22,7 @@ export const PAGE_ROWS = 2048;
  */
 export function forEachRowById(db: Db, table: string, columns: readonly string[], each: (row: unknown[]) => void, after?: number): void {
   const select = `SELECT id${columns.map((column) => `, ${column}`).join('')} FROM ${table}`;
-  const ownTransaction = !db.inTransaction;
-  if (ownTransaction) db.exec('BEGIN');
-  try {
+  inReadTransaction(db, () => {
     const lowest = lowestPageableId(db, table);
     if (lowest === undefined) {
       const statement = db.prepare(`${select} ${after !== undefined ? 'WHERE id > ? ' : ''}ORDER BY id`).raw(true);
@@ -37,6 +35,18 @@ export function forEachRowById(db: Db, table: string, columns: readonly string[]
       for (const row of rows) each(row);
       rows = page.all((rows[rows.length - 1] as unknown[])[0]) as unknown[][];
     }
+  });
+}
+
+/**
+ * `work()`'s value, read in one read transaction (begun here unless the connection is already in
+ * one), so that all its statements see one state of the database, as one statement's rows do.
+ */
+export function inReadTransaction<T>(db: Db, work: () => T): T {
+  const ownTransaction = !db.inTransaction;
+  if (ownTransaction) db.exec('BEGIN');
+  try {
+    return work();
   } finally {
     // A failed statement may have ended the transaction already (SQLite rolls back on some errors).
     if (ownTransaction && db.inTransaction) db.exec('COMMIT');

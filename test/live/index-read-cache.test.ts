@@ -10,7 +10,8 @@ import { repairUnderLock } from '../../src/live/locked-repair.js';
 import { readIndexRowSummaries, readLedgerLinks } from '../../src/workspace/index-reads.js';
 import { appendLedgerEntries } from '../../src/workspace/ledger-append.js';
 import { ledgerMismatchClass, readLedgerState } from '../../src/live/ledger-mismatch/ledger-mismatch-class.js';
-import { healClass, otherWriterCommits, useWorkspaceTemplate, withDatabase } from './live-workspace.js';
+import { changedRowIds, healClass, indexRows, otherWriterCommits, useWorkspaceTemplate, withDatabase } from './live-workspace.js';
+import { indexDriftClass } from '../../src/live/index-drift/index-drift-class.js';
 
 const template = useWorkspaceTemplate({ memories: 20, seed: 8 });
 
@@ -298,6 +299,20 @@ describe.each(['wal', 'delete'])('a repair\'s commit that changes rows of memory
     }
     expect(toldIds(context, 'probe')).toBeUndefined();
     expect(await readRows(context)).toEqual(fullRows(workspace.paths.db));
+  });
+
+  it('follows index-drift\'s repair: its verify is told exactly the rows the repair changed', async () => {
+    const workspace = copy();
+    const context = workspace.context();
+    await indexDriftClass.inject(context, { kind: 'edited-file', count: 2, seed: 5 });
+    await indexDriftClass.inject(context, { kind: 'deleted-file', count: 1, seed: 5 });
+    await indexDriftClass.inject(context, { kind: 'deleted-row', count: 1, seed: 5 });
+    const before = indexRows(workspace.paths.db);
+    cachedIndexRead(context, 'probe', 'memory_index', () => []);
+    expect((await healClass(indexDriftClass, context)).outcome).toBe('recovered');
+    const changed = changedRowIds(before, indexRows(workspace.paths.db));
+    expect(changed.length).toBeGreaterThanOrEqual(3);
+    expect(toldIds(context, 'probe')).toEqual(changed);
   });
 
   it('leaves what was read standing when the repair rolls back', async () => {
