@@ -1,5 +1,4 @@
 import { formatArgv } from '../commands/format-argv.js';
-import { fullCollection } from '../io/full-collection.js';
 import { databaseVersion } from '../live/index-read-cache.js';
 import type { LiveContext } from '../live/live-class.js';
 import { cachedMemoryFileSource } from '../workspace/cached-memory-files.js';
@@ -43,7 +42,6 @@ export function createLiveContext(
       once: settings.readOnly === true,
       ...(settings.holdScans === true ? { holdScans: { stamp: () => databaseVersion(context) } } : {}),
       expectMany: largeIndexDatabase(workspace.paths.db),
-      ...(settings.readOnly === true ? {} : { afterHelperRead: fullCollection() }),
     }),
     progress: report,
   };

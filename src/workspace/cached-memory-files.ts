@@ -43,13 +43,6 @@ export interface CachedMemoryFileSourceOptions {
    * and scan again within it set 0.
    */
   readonly listingMarginMs?: number;
-  /**
-   * Called when a scan that handed every file to the helper pool (the first, or the first after
-   * `release`) is complete, for a run that wants to collect the garbage that reading leaves (the
-   * helpers' batches, copied into records: tens of megabytes at 100,000 files) before it goes on
-   * (`heal`: io/full-collection.ts). Not called for scans without helpers.
-   */
-  readonly afterHelperRead?: () => void;
 }
 
 /**
@@ -129,9 +122,7 @@ export function cachedMemoryFileSource(
       const order = sortedOrder(locations);
       return (known) => {
         const readings = firstRead !== undefined ? collectWithProgress(firstRead, known) : readInline(locations, true);
-        const scan = finish(locations, readings, listedUnreadable, order);
-        if (firstRead !== undefined) options.afterHelperRead?.();
-        return scan;
+        return finish(locations, readings, listedUnreadable, order);
       };
     }
     // The same listing as last time (no folder changed): the same positions, the same order.

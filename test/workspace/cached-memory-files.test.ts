@@ -274,22 +274,27 @@ describe('cachedMemoryFileSource with helpers', () => {
     return { pool: pool as unknown as MemoryFilePool, fullReads: () => fullReads, knownGiven };
   }
 
-  it('calls afterHelperRead once each full read on the helpers has been collected, and not for rescans', async () => {
+  it('reads every file through the pool once, a rescan only what changed, and again in full after release', async () => {
     const root = temporaryFolder();
     write(root, 'specs/001-a/memory/one.md', memory('One'));
+    write(root, 'specs/001-a/memory/two.md', memory('Two'));
     const { pool, fullReads } = inlinePool();
-    const calls: number[] = [];
-    const source = cachedMemoryFileSource(defaultPaths(root), () => undefined, { pool, afterHelperRead: () => calls.push(fullReads()) });
+    const source = cachedMemoryFileSource(defaultPaths(root), () => undefined, { pool });
     const first = source.scan();
-    expect(first.files.map((file) => file.relativePath)).toEqual(['specs/001-a/memory/one.md']);
-    expect(calls).toEqual([1]);
+    expect(first.files.map((file) => file.relativePath)).toEqual(['specs/001-a/memory/one.md', 'specs/001-a/memory/two.md']);
+    expect(fullReads()).toBe(1);
     await new Promise((resolve) => setTimeout(resolve, 20));
     appendFileSync(join(root, 'specs/001-a/memory/one.md'), 'more\n');
-    expect(source.scan().files[0]?.contentHash).not.toBe(first.files[0]?.contentHash);
-    expect(calls).toEqual([1]);
+    const second = source.scan();
+    expect(second.files[0]?.contentHash).not.toBe(first.files[0]?.contentHash);
+    // The unchanged file's record is the one read before, and no full read was made again.
+    expect(second.files[1]).toBe(first.files[1]);
+    expect(fullReads()).toBe(1);
     source.release?.();
-    source.scan();
-    expect(calls).toEqual([1, 2]);
+    const third = source.scan();
+    expect(fullReads()).toBe(2);
+    expect(third.files[1]).not.toBe(first.files[1]);
+    expect(third.files[1]).toEqual(first.files[1]);
   });
 
   it('hands what the caller knows to the reads of a full scan and of a rescan', async () => {
@@ -306,16 +311,5 @@ describe('cachedMemoryFileSource with helpers', () => {
     // Nothing changed since: no read at all.
     source.start?.()();
     expect(knownGiven).toEqual([known, known]);
-  });
-
-  it('does not call afterHelperRead for a scan without helpers', () => {
-    const root = temporaryFolder();
-    write(root, 'specs/001-a/memory/one.md', memory('One'));
-    let calls = 0;
-    const source = cachedMemoryFileSource(defaultPaths(root), () => undefined, { pool: null, afterHelperRead: () => (calls += 1) });
-    source.scan();
-    source.release?.();
-    source.scan();
-    expect(calls).toBe(0);
   });
 });
