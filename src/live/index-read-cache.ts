@@ -26,16 +26,8 @@ interface Watcher {
   readonly db: Database;
   readonly fileIdentity: string;
   readonly values: Map<string, Kept>;
-  /**
-   * Values that hold, at their version, every row of their table up to the last one they hold, with
-   * only rows after it still to read: a commit of the run's own appended those (followAppendOnlyCommit).
-   */
-  readonly extendable: Map<string, Kept>;
-  /**
-   * Values that hold, at their version, every row of their table but those with the ids listed: a
-   * commit of the run's own changed exactly those rows (followTrackedCommit).
-   */
-  readonly patchable: Map<string, Kept & { readonly changedIds: readonly number[] }>;
+  /** Values of a table that a commit of the run's own changed, in a way SQLite confirmed (see Carried). */
+  readonly carried: Map<string, Carried>;
   /** Values of earlier versions, by key, each kept only until that key is read again (see cachedIndexRead). */
   readonly earlier: Map<string, unknown>;
   idleTimer?: NodeJS.Timeout;
@@ -46,6 +38,16 @@ interface Kept {
   readonly version: number;
   readonly value: unknown;
   readonly table: string;
+}
+
+/**
+ * A value of its table carried over to the version a commit of the run's own made: at that version
+ * it still holds every row of the table up to its last, with only rows after it appended since
+ * (`since: 'appended'`, followAppendOnlyCommit), or every row but those with the ids listed, which
+ * the commit changed (followTrackedCommit).
+ */
+interface Carried extends Kept {
+  readonly since: 'appended' | readonly number[];
 }
 
 const IDLE_CLOSE_MS = 10_000;
@@ -83,23 +85,21 @@ export function cachedIndexRead<T>(
     else watcher.values.delete(key);
     return value;
   };
-  const extendable = watcher.extendable.get(key);
-  watcher.extendable.delete(key);
-  if (extendable !== undefined && extendable.version === before) return keep(read(extendable.value as T, true));
-  const patchable = watcher.patchable.get(key);
-  watcher.patchable.delete(key);
-  if (patchable !== undefined && patchable.version === before) return keep(read(patchable.value as T, false, patchable.changedIds));
+  const carried = watcher.carried.get(key);
+  watcher.carried.delete(key);
+  if (carried !== undefined && carried.version === before) {
+    return keep(carried.since === 'appended' ? read(carried.value as T, true) : read(carried.value as T, false, carried.since));
+  }
   // Whatever was kept from an earlier version will never be handed out again: it stays only as
   // what the next read of its key may reuse.
-  for (const kind of [watcher.values, watcher.extendable, watcher.patchable]) {
+  for (const kind of [watcher.values, watcher.carried]) {
     for (const [staleKey, stale] of kind) {
       if (stale.version === before) continue;
       kind.delete(staleKey);
       watcher.earlier.set(staleKey, elementsOf(stale.value));
     }
   }
-  const superseded = extendable ?? patchable;
-  const earlier = (superseded !== undefined ? elementsOf(superseded.value) : watcher.earlier.get(key)) as T | undefined;
+  const earlier = (carried !== undefined ? elementsOf(carried.value) : watcher.earlier.get(key)) as T | undefined;
   watcher.earlier.delete(key);
   return keep(read(earlier, false));
 }
@@ -146,7 +146,7 @@ export function followAppendOnlyCommit(context: LiveContext, db: Database, table
           if (kept.version !== from) continue;
           if (kept.table === table) {
             watcher.values.delete(key);
-            watcher.extendable.set(key, { ...kept, version: to });
+            watcher.carried.set(key, { ...kept, version: to, since: 'appended' });
           } else {
             watcher.values.set(key, { ...kept, version: to });
           }
@@ -202,7 +202,7 @@ export function followTrackedCommit(context: LiveContext, db: Database, table: s
         for (const [key, kept] of watcher.values) {
           if (kept.version !== from || kept.table !== table) continue;
           watcher.values.delete(key);
-          watcher.patchable.set(key, { ...kept, version: to, changedIds });
+          watcher.carried.set(key, { ...kept, version: to, since: changedIds });
         }
       };
     },
@@ -301,8 +301,7 @@ function watcherFor(context: LiveContext): Watcher | undefined {
         db: openWatcher(path),
         fileIdentity: identity,
         values: new Map(),
-        extendable: new Map(),
-        patchable: new Map(),
+        carried: new Map(),
         earlier: new Map(),
       };
     } catch {
@@ -349,8 +348,7 @@ function dataVersion(watcher: Watcher): number | undefined {
 function close(watcher: Watcher): void {
   if (watcher.idleTimer !== undefined) clearTimeout(watcher.idleTimer);
   watcher.values.clear();
-  watcher.extendable.clear();
-  watcher.patchable.clear();
+  watcher.carried.clear();
   watcher.earlier.clear();
   openWatchers.delete(watcher);
   try {
