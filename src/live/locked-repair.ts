@@ -19,6 +19,23 @@ export interface RepairResult {
 const coveredByBackup = new WeakMap<LiveContext, string>();
 
 /**
+ * What a repair's `apply` declares it changes, so that what the run read before the commit carries
+ * over to the version the commit makes, once SQLite confirms the declaration (index-read-cache.ts).
+ * At most one: with neither, every read after the commit reads again.
+ */
+type DeclaredChange =
+  | {
+      /** The one table `apply` changes, and only by appending rows (followAppendOnlyCommit): what was read carries over, that table's up to its last row. */
+      readonly appendsOnlyTo?: string;
+      readonly changesRowsOf?: undefined;
+    }
+  | {
+      readonly appendsOnlyTo?: undefined;
+      /** The table whose rows `apply` changes in any way (followTrackedCommit): what was read of it carries over but for the rows changed. */
+      readonly changesRowsOf?: string;
+    };
+
+/**
  * The one way a class changes the index database. Under the workspace lock it opens a write
  * transaction (BEGIN IMMEDIATE, so no writer can slip in between the plan and its apply), plans
  * from what it reads there, takes the online backup when there is anything to change (of exactly
@@ -38,19 +55,7 @@ export async function repairUnderLock<Operation>(
   work: {
     readonly plan: (db: Database) => readonly Operation[];
     readonly apply: (db: Database, operations: readonly Operation[]) => Readonly<Record<string, number>>;
-    /**
-     * The one table `apply` changes, and only by appending rows: what the run read of the database
-     * before then carries over to the version the commit makes, once SQLite confirms it
-     * (index-read-cache.ts, followAppendOnlyCommit). Unset: every read after the commit reads again.
-     */
-    readonly appendsOnlyTo?: string;
-    /**
-     * The table whose rows `apply` changes in any way: SQLite lists the rows the commit changed, and
-     * what the run read of that table before then carries over but for those (index-read-cache.ts,
-     * followTrackedCommit). Unset: every read after the commit reads again.
-     */
-    readonly changesRowsOf?: string;
-  },
+  } & DeclaredChange,
 ): Promise<RepairResult> {
   return withWorkspaceLock(context.paths, context.config.lockTimeoutSeconds, async () => {
     const db = open();
