@@ -125,7 +125,7 @@ export function cachedMemoryFileSource(
         return finish(locations, readings, listedUnreadable, order);
       };
     }
-    // The same listing as last time (no folder changed): the same positions, the same order.
+    // The same listing as last time (no folder holds other entries): the same positions, the same order.
     const sameListing = sameLocations(previous.locations, locations);
     const listed = sameListing ? previous.locations : locations;
     const order = sameListing ? previous.order : sortedOrder(locations);

@@ -180,8 +180,10 @@ export function* listMemoryFiles(paths: WorkspacePaths, listings?: FolderListing
  * folders that changed. A listing is reused while the folder is the same folder (device and inode)
  * with the same mtime and ctime, and only when its last change was well before the listing was
  * taken: a change within the file system's timestamp granularity of the listing could otherwise
- * leave the times as they were. Files are never cached here, only the names and types of entries;
- * links are resolved again on every scan.
+ * leave the times as they were. A folder listed again that holds the same entries keeps the
+ * locations made for them, so that a rescan sees the same files in the same order (and need not sort
+ * or index them again). Files are never cached here, only the names and types of entries; links are
+ * resolved again on every scan.
  */
 export class FolderListingCache {
   private previous = new Map<string, FolderListing>();
@@ -204,6 +206,21 @@ export class FolderListingCache {
     return settled && listing.identity === stats.identity && listing.mtimeMs === stats.mtimeMs && listing.ctimeMs === stats.ctimeMs
       ? listing
       : undefined;
+  }
+
+  /**
+   * The last scan's listing of the folder when the folder, just listed again, holds the very same
+   * entries (names and kinds). Its locations, which depend only on the folder's path and the
+   * names, are then handed out again: a rescan that had to list a recently changed folder again
+   * (within the margin) still finds its files where they were, and keeps their order.
+   */
+  sameEntries(path: string, names: readonly string[], kinds: Uint8Array): FolderListing | undefined {
+    const listing = this.previous.get(path);
+    if (listing === undefined || listing.names.length !== names.length) return undefined;
+    for (let index = 0; index < names.length; index += 1) {
+      if (listing.names[index] !== names[index] || listing.kinds[index] !== kinds[index]) return undefined;
+    }
+    return listing;
   }
 
   keep(path: string, listing: FolderListing): void {
@@ -261,12 +278,14 @@ function listFolder(folder: PendingFolder, listings: FolderListingCache | undefi
   entries.forEach((entry, index) => {
     kinds[index] = entry.isSymbolicLink() ? ENTRY_SYMLINK : entry.isDirectory() ? ENTRY_DIRECTORY : entry.isFile() ? ENTRY_FILE : ENTRY_OTHER;
   });
+  const names = entries.map((entry) => entry.name);
+  const unchanged = listings?.sameEntries(folder.path, names, kinds);
   const listing: FolderListing = {
     ...folder.stats,
     listedAtMs,
-    names: entries.map((entry) => entry.name),
-    kinds,
-    locations: new Array<MemoryFileLocation | undefined>(entries.length),
+    names: unchanged?.names ?? names,
+    kinds: unchanged?.kinds ?? kinds,
+    locations: unchanged?.locations ?? new Array<MemoryFileLocation | undefined>(entries.length),
   };
   listings?.keep(folder.path, listing);
   return listing;

@@ -66,6 +66,43 @@ describe('FolderListingCache', () => {
   });
 });
 
+describe('FolderListingCache, a folder listed again within the margin', () => {
+  const locations = (root: string, cache: FolderListingCache): MemoryFileLocation[] =>
+    [...listMemoryFiles(defaultPaths(root), cache)].flatMap((entry) => (entry.kind === 'location' ? [entry.location] : []));
+
+  it('hands out the same locations while its entries are the same, and new ones once they differ', () => {
+    const root = temporaryFolder();
+    write(root, 'specs/001-a/memory/one.md', memory('One'));
+    write(root, 'specs/001-a/memory/two.md', memory('Two'));
+    write(root, 'specs/002-b/memory/three.md', memory('Three'));
+    // The default margin: every folder here changed just now, so each scan lists it again.
+    const cache = new FolderListingCache();
+    const first = locations(root, cache);
+    const second = locations(root, cache);
+    expect(second.map((location) => location.relativePath)).toEqual(['specs/001-a/memory/one.md', 'specs/001-a/memory/two.md', 'specs/002-b/memory/three.md']);
+    second.forEach((location, index) => expect(location).toBe(first[index]));
+
+    // A new entry in one folder: that folder's files are located anew, the other's are kept.
+    write(root, 'specs/001-a/memory/four.md', memory('Four'));
+    const third = locations(root, cache);
+    expect(third.map((location) => location.relativePath)).toEqual(locations(root, new FolderListingCache()).map((location) => location.relativePath));
+    expect(third.find((location) => location.relativePath.endsWith('one.md'))).not.toBe(first[0]);
+    expect(third.find((location) => location.relativePath.endsWith('three.md'))).toBe(first[2]);
+  });
+
+  it('does not keep the locations of an entry whose kind changed', () => {
+    const root = temporaryFolder();
+    write(root, 'specs/001-a/memory/one.md', memory('One'));
+    write(root, 'specs/001-a/memory/two.md', memory('Two'));
+    const cache = new FolderListingCache();
+    expect(locations(root, cache)).toHaveLength(2);
+    // two.md becomes a folder: the same names, another kind, and no longer a memory file.
+    rmSync(join(root, 'specs/001-a/memory/two.md'));
+    mkdirSync(join(root, 'specs/001-a/memory/two.md'));
+    expect(locations(root, cache).map((location) => location.relativePath)).toEqual(['specs/001-a/memory/one.md']);
+  });
+});
+
 describe('cachedMemoryFileSource (on this thread)', () => {
   it('hands out the same scan while nothing changed, and re-reads only what did', async () => {
     const root = temporaryFolder();
