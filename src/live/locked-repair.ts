@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
+import { leaveCheckpointToLater } from '../workspace/wal-checkpoint.js';
 import { withWorkspaceLock } from '../workspace/workspace-lock.js';
-import { startRepairSoundnessCheck } from './background-checks.js';
+import { helperCanCheckpoint, leaveCheckpointToHelper, startRepairSoundnessCheck } from './background-checks.js';
 import { databaseVersion, followAppendOnlyCommit, followTrackedCommit } from './index-read-cache.js';
 import type { LiveContext } from './live-class.js';
 import { beginRepairBackup, type RepairBackup } from './repair-backup.js';
@@ -55,6 +56,12 @@ export async function repairUnderLock<Operation>(
   work: {
     readonly plan: (db: Database) => readonly Operation[];
     readonly apply: (db: Database, operations: readonly Operation[]) => Readonly<Record<string, number>>;
+    /**
+     * The integrity check that follows the commit runs on a helper (index-drift's verify): the
+     * commit leaves its checkpoint to that helper instead of running it here (background-checks.ts,
+     * helperCanCheckpoint), where it can.
+     */
+    readonly checkpointOnHelper?: boolean;
   } & DeclaredChange,
 ): Promise<RepairResult> {
   return withWorkspaceLock(context.paths, context.config.lockTimeoutSeconds, async () => {
@@ -90,7 +97,10 @@ export async function repairUnderLock<Operation>(
           backup?.abandon();
           throw error;
         }
+        const checkpointLater = work.checkpointOnHelper === true && helperCanCheckpoint(context, db);
+        if (checkpointLater) leaveCheckpointToLater(db);
         db.exec('COMMIT');
+        if (checkpointLater) leaveCheckpointToHelper(context);
         followCommit?.();
         // Read at once: a writer committing in the instant between would go without a backup of its
         // own, though never without one of the state before this run changed anything.

@@ -4,6 +4,7 @@ import { integrityCheckProblems, requireSoundDatabase, type DatabaseIntegrity } 
 import { openIndexDatabase } from './index-database.js';
 import type { MemoryMetadata } from './memory-file.js';
 import { readMemoryMetadata } from './memory-file-reader.js';
+import { checkpointWriteAheadLog } from './wal-checkpoint.js';
 
 /**
  * Work a helper thread of memory-file-pool.ts can do while the main thread works on: SQLite's own
@@ -44,7 +45,17 @@ export interface MemoryMetadataTask {
   readonly files: readonly { readonly absolutePath: string; readonly relativePath: string; readonly contentHash: string }[];
 }
 
-export type HelperTask = DatabaseCheckTask | DatabaseCopyTask | MemoryMetadataTask;
+/**
+ * The checkpoint a repair's commit left undone (locked-repair.ts): the write-ahead log copied into
+ * the database file (wal-checkpoint.ts), while the main thread goes on. Nobody waits for it.
+ */
+export interface WalCheckpointTask {
+  readonly kind: 'wal-checkpoint';
+  readonly path: string;
+  readonly busyTimeoutMs: number;
+}
+
+export type HelperTask = DatabaseCheckTask | DatabaseCopyTask | MemoryMetadataTask | WalCheckpointTask;
 
 export type HelperTaskResult =
   | {
@@ -65,6 +76,7 @@ export function runHelperTask(task: HelperTask): HelperTaskResult | Promise<Help
     );
   }
   if (task.kind === 'memory-metadata') return { ok: true, metadata: task.files.map(metadataOrNull) };
+  if (task.kind === 'wal-checkpoint') return { ok: checkpointWriteAheadLog(task.path, task.busyTimeoutMs) };
   return runDatabaseChecks(task);
 }
 

@@ -1,8 +1,10 @@
 /**
  * A helper thread of memory-file-pool.ts: it waits for jobs and claims their batches alongside the
  * main thread (memory-file-jobs.ts), or takes a task (helper-tasks.ts: SQLite's checks of the
- * database, the copy of a repair's backup, a repair's files read again). It never changes a memory
- * file or the database; the one file it writes is the backup copy it was given the name of.
+ * database, the copy of a repair's backup, a repair's files read again, the checkpoint a repair's
+ * commit left). It never changes a memory file or what the database holds: the one file it writes
+ * is the backup copy it was given the name of, and a checkpoint only moves committed pages from the
+ * database's write-ahead log into its file, as SQLite's automatic checkpoint would have.
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import {

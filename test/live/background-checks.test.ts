@@ -4,7 +4,11 @@
 // can tell whose answer a verify got. What the tests pin: an integrity check begun
 // ahead (index-drift's repair begins the verify's) is the one the verify waits for while the
 // database is still at the version it began on, and only then (every verify at that version); and
-// nothing is begun where the check would run on the step's own connection anyway.
+// nothing is begun where the check would run on the step's own connection anyway. And the
+// checkpoint a repair's commit leaves to the helper: posted once the verify has the helper's
+// verdict, and left only where a helper will take it.
+import Database from 'better-sqlite3';
+import { statSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { HelperTask, HelperTaskResult } from '../../src/workspace/helper-tasks.js';
 import type { AttemptContext } from '../../src/core/step-action.js';
@@ -43,6 +47,7 @@ vi.mock('../../src/workspace/memory-file-pool.js', () => ({
 
 const { beginIntegrityCheck, beginSoundnessCheck, startIntegrityCheck } = await import('../../src/live/background-checks.js');
 const { openIndex } = await import('../../src/live/index-database-session.js');
+const { repairUnderLock } = await import('../../src/live/locked-repair.js');
 
 const template = useWorkspaceTemplate({ memories: 40, seed: 11 });
 
@@ -177,5 +182,93 @@ describe('index-drift', () => {
     const actions = indexDriftClass.actions(context, new Set(['detect', 'repair'] as const));
     expect((await actions.repair(attempt('rebuild-index'))).kind).toBe('success');
     expect(integrityTasks()).toHaveLength(0);
+  });
+});
+
+describe('the checkpoint a repair leaves to the helper', () => {
+  const attempt = (step: string): AttemptContext => ({ failureClass: 'index-drift', step, attempt: 1, maxAttempts: 3, attemptsLeft: 2 });
+  const checkpointTasks = (): HelperTask[] => pool.tasks.filter((task) => task.kind === 'wal-checkpoint');
+  const kinds = (): string[] => pool.tasks.map((task) => (task.kind === 'database-checks' ? (task.integrityCheck === true ? 'integrity' : 'soundness') : task.kind));
+
+  /** An index-drift run on a workspace with something to repair, its files scanned on this thread. */
+  async function driftedRun(running?: ReadonlySet<'detect' | 'repair' | 'verify'>) {
+    const workspace = template.copy();
+    const context = { ...workspace.context(), memoryFiles: cachedMemoryFileSource(workspace.paths, undefined, { pool: null }) };
+    await indexDriftClass.inject(context, { kind: 'fts-out-of-step', count: 2, seed: 4 });
+    return { workspace, context, actions: indexDriftClass.actions(context, running) };
+  }
+
+  it('is posted to the helper once the verify has the integrity verdict, after it and only once', async () => {
+    const { workspace, actions } = await driftedRun();
+    expect((await actions.repair(attempt('rebuild-index'))).kind).toBe('success');
+    // Not yet: it would delay the integrity check the verify waits for.
+    expect(checkpointTasks()).toHaveLength(0);
+    await actions.verify(attempt('verify-parity'));
+    expect(kinds().slice(-2)).toEqual(['integrity', 'wal-checkpoint']);
+    expect(checkpointTasks()).toEqual([{ kind: 'wal-checkpoint', path: workspace.paths.db, busyTimeoutMs: expect.any(Number) }]);
+    // A retry of the verify has nothing left to checkpoint.
+    await actions.verify(attempt('verify-parity'));
+    expect(checkpointTasks()).toHaveLength(1);
+  });
+
+  it('is not left where the integrity check runs on the step\'s own connection (a small database)', async () => {
+    pool.worthIt = false;
+    const { actions } = await driftedRun();
+    expect((await actions.repair(attempt('rebuild-index'))).kind).toBe('success');
+    expect((await actions.verify(attempt('verify-parity'))).kind).toBe('success');
+    expect(pool.tasks).toHaveLength(0);
+  });
+
+  it('is not left when a configured command verifies instead of the built-in verify', async () => {
+    const { context, actions } = await driftedRun(new Set(['detect', 'repair']));
+    expect((await actions.repair(attempt('rebuild-index'))).kind).toBe('success');
+    // The commit checkpointed as usual: an integrity check later in the run has nothing to post.
+    const { db } = openIndex(context, 'write');
+    try {
+      startIntegrityCheck(context, db)();
+    } finally {
+      db.close();
+    }
+    expect(checkpointTasks()).toHaveLength(0);
+  });
+
+  it('keeps the commit\'s pages in the log only while a helper will copy them: otherwise the commit copies them itself', async () => {
+    const cases = [
+      { worthIt: true, checkpointOnHelper: true, copiedAtCommit: false },
+      { worthIt: true, checkpointOnHelper: false, copiedAtCommit: true },
+      { worthIt: false, checkpointOnHelper: true, copiedAtCommit: true },
+    ];
+    for (const { worthIt, checkpointOnHelper, copiedAtCommit } of cases) {
+      pool.worthIt = worthIt;
+      const workspace = template.copy({ backup: false });
+      const context = workspace.context();
+      // Kept open so that no close below is the database's last, which would checkpoint by itself.
+      const keeper = new Database(workspace.paths.db, { readonly: true });
+      try {
+        const before = statSync(workspace.paths.db).size;
+        await repairUnderLock<string>(
+          context,
+          () => {
+            const { db } = openIndex(context, 'write');
+            // A checkpoint after every commit, as SQLite's default does after a large one.
+            db.pragma('wal_autocheckpoint = 1');
+            return db;
+          },
+          {
+            plan: () => ['pages'],
+            apply: (db) => {
+              db.exec('CREATE TABLE opsheal_test_pages (body TEXT NOT NULL)');
+              const insert = db.prepare('INSERT INTO opsheal_test_pages (body) VALUES (?)');
+              for (let index = 0; index < 64; index += 1) insert.run('x'.repeat(4096));
+              return { rows: 64 };
+            },
+            checkpointOnHelper,
+          },
+        );
+        expect({ worthIt, checkpointOnHelper, copiedAtCommit: statSync(workspace.paths.db).size > before + 64 * 4096 }).toEqual({ worthIt, checkpointOnHelper, copiedAtCommit });
+      } finally {
+        keeper.close();
+      }
+    }
   });
 });

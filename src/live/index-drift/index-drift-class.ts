@@ -79,6 +79,8 @@ export const indexDriftClass: LiveClass = {
           }),
           // The verify then reads again only the rows the repair changed.
           changesRowsOf: 'memory_index',
+          // And the helper that runs the verify's integrity_check copies the commit's pages into the file.
+          checkpointOnHelper: running?.has('verify') !== false,
         });
         // The verify's SQLite checks, begun on the database as the repair left it (background-checks.ts).
         if (running?.has('verify') !== false) beginIntegrityCheck(context);
