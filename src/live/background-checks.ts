@@ -171,7 +171,7 @@ export function leaveCheckpointToHelper(context: LiveContext): void {
 function postLeftCheckpoint(context: LiveContext): void {
   if (!checkpointsLeft.delete(context)) return;
   try {
-    processPool()?.startTask({ kind: 'wal-checkpoint', path: context.paths.db, busyTimeoutMs: BUSY_TIMEOUT_MS });
+    processPool()?.postTask({ kind: 'wal-checkpoint', path: context.paths.db, busyTimeoutMs: BUSY_TIMEOUT_MS });
   } catch {
     // No helper could take it: the pages wait in the log for the next checkpoint.
   }

@@ -123,6 +123,8 @@ export class MemoryFilePool {
   /** The scan being run: its jobs (a streamed read has one per chunk), given up when another starts. */
   private current: { readonly ids: number[]; readonly states: Int32Array[] } | undefined;
   private readonly taskResults = new Map<number, HelperTaskResult>();
+  /** Tasks whose results nobody will collect ({@link postTask}): dropped as they come in. */
+  private readonly uncollected = new Set<number>();
 
   private constructor(
     private readonly workerUrl: URL,
@@ -223,6 +225,14 @@ export class MemoryFilePool {
     return { collect: () => this.collectTask(job) };
   }
 
+  /**
+   * Posts a task that nobody waits for (the checkpoint a repair's commit left, background-checks.ts):
+   * the first helper free takes it, and its answer is let go when it comes.
+   */
+  postTask(task: HelperTask): void {
+    this.uncollected.add(this.post('task', NO_PATHS, { task }).id);
+  }
+
   /** `continuing`: the job is one more chunk of the scan already running, not a new scan. */
   private post(kind: JobKind, paths: SharedPaths, extra: Pick<JobMessage, 'stats' | 'batchesDone' | 'task' | 'takeMtime'> = {}, continuing = false): JobMessage {
     const state = new SharedArrayBuffer(4 * STATE_SLOTS);
@@ -246,7 +256,9 @@ export class MemoryFilePool {
     for (const helper of this.helpers ?? []) {
       for (let received = receiveMessageOnPort(helper.results); received !== undefined; received = receiveMessageOnPort(helper.results)) {
         const message = received.message as ReadBatchMessage | TaskResultMessage;
-        if (message.type === 'task-result') this.taskResults.set(message.id, message.result);
+        if (message.type === 'task-result') {
+          if (!this.uncollected.delete(message.id)) this.taskResults.set(message.id, message.result);
+        }
         else if (message.type === 'read-batch') onReadBatch?.(message);
       }
     }

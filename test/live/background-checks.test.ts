@@ -42,6 +42,9 @@ vi.mock('../../src/workspace/memory-file-pool.js', () => ({
         },
       };
     },
+    postTask: (task: HelperTask) => {
+      pool.tasks.push(task);
+    },
   }),
 }));
 

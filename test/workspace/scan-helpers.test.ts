@@ -53,6 +53,11 @@ describe('scans on helper threads', () => {
     expect(withHelpers.stdout.replaceAll(withCopy, 'WORKSPACE')).toBe(without.stdout.replaceAll(withoutCopy, 'WORKSPACE'));
     const after = runBin('opsheal', ['check', 'all', '--workspace', withCopy], { OPSHEAL_THREADS: '2' });
     expect(after.status).toBe(0);
+    // The repair's checkpoint, left to a helper (background-checks.ts), and the last close leave
+    // nothing beside the database: no write-ahead log or shared-memory file. (Before this test's own
+    // connections below, which leave them.)
+    const databaseFolder = (workspace: string): string => join(workspace, '.opencode', 'skill', 'system-spec-kit', 'mcp_server', 'database');
+    for (const workspace of [withCopy, withoutCopy]) expect(readdirSync(databaseFolder(workspace))).toEqual(['context-index.sqlite']);
 
     // The backup, copied on a helper while the repair wrote (repair-backup.ts), holds the broken
     // state as the one taken without helpers does, and is the only file in the folder.
@@ -73,7 +78,7 @@ describe('scans on helper threads', () => {
         db.close();
       }
     };
-    const databaseIn = (workspace: string): string => join(workspace, '.opencode', 'skill', 'system-spec-kit', 'mcp_server', 'database', 'context-index.sqlite');
+    const databaseIn = (workspace: string): string => join(databaseFolder(workspace), 'context-index.sqlite');
     const brokenState = contents(databaseIn(broken));
     expect(contents(backupOf(withCopy))).toBe(brokenState);
     expect(contents(backupOf(withoutCopy))).toBe(brokenState);
