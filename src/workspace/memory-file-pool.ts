@@ -258,8 +258,7 @@ export class MemoryFilePool {
         const message = received.message as ReadBatchMessage | TaskResultMessage;
         if (message.type === 'task-result') {
           if (!this.uncollected.delete(message.id)) this.taskResults.set(message.id, message.result);
-        }
-        else if (message.type === 'read-batch') onReadBatch?.(message);
+        } else if (message.type === 'read-batch') onReadBatch?.(message);
       }
     }
   }
