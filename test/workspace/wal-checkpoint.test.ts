@@ -56,7 +56,7 @@ describe('a commit that leaves its checkpoint to later', () => {
     expect(reader.prepare('SELECT count(*) FROM notes').pluck().get()).toBe(64);
   });
 
-  it('is this connection\'s alone: without it, the same commit copies its pages into the file itself', () => {
+  it('is what keeps them there: without it, the same commit copies its pages into the file itself', () => {
     const { path, writer } = walDatabase();
     const before = fileSize(path);
     commitRows(writer);
