@@ -100,6 +100,7 @@ export async function repairUnderLock<Operation>(
         const checkpointLater = work.checkpointOnHelper === true && helperCanCheckpoint(context, db);
         if (checkpointLater) leaveCheckpointToLater(db);
         db.exec('COMMIT');
+        backup?.keep();
         if (checkpointLater) leaveCheckpointToHelper(context);
         followCommit?.();
         // Read at once: a writer committing in the instant between would go without a backup of its

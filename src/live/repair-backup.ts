@@ -1,14 +1,23 @@
 import type { Database } from 'better-sqlite3';
 import { formatTimestamp } from '../core/timestamp.js';
-import { backupDatabase, beginBackup, takeBackup } from '../workspace/database-backup.js';
+import { beginBackup, pruneBackups, takeBackup } from '../workspace/database-backup.js';
 import { connectionInWalMode } from '../workspace/index-database.js';
 import { processPool } from '../workspace/memory-file-pool.js';
 import type { LiveContext } from './live-class.js';
 
-/** A repair's backup, begun: `finish` waits for the copy and names it; `abandon` removes it. */
+/**
+ * A repair's backup, begun: `finish` waits for the copy and names it; `keep` prunes older backups
+ * once the repair has committed; `abandon` removes it. Until `keep`, every earlier backup stays, so
+ * a repair that does not go ahead leaves the backups as it found them, all BACKUPS_KEPT of them.
+ */
 export interface RepairBackup {
   /** The backup's path, once the copy is whole (taken on this thread when a helper could not). */
   finish(): Promise<string>;
+  /**
+   * The repair committed: the oldest backups beyond BACKUPS_KEPT are removed. Never throws: the
+   * change is made, and a backup that could not be removed is only one more kept, pruned next time.
+   */
+  keep(): void;
   /** The repair is not going ahead: whatever was copied is removed (database-backup.ts, `discard`). */
   abandon(): void;
 }
@@ -28,10 +37,17 @@ export interface RepairBackup {
 export async function beginRepairBackup(context: LiveContext, db: Database): Promise<RepairBackup> {
   const { db: dbPath, backupsDir } = context.paths;
   const stamp = formatTimestamp(context.now());
+  const keep = (): void => {
+    try {
+      pruneBackups(dbPath, backupsDir);
+    } catch {
+      // Left for the next kept backup to prune (see keep above).
+    }
+  };
   const pool = processPool();
   if (pool === undefined || !pool.worthAHelper(dbPath) || !connectionInWalMode(db)) {
     const taken = await takeBackup(dbPath, backupsDir, stamp);
-    return { finish: async () => taken.path, abandon: () => taken.discard() };
+    return { finish: async () => taken.path, keep, abandon: () => taken.discard() };
   }
   const begun = beginBackup(dbPath, backupsDir, stamp);
   const job = pool.startTask({ kind: 'database-copy', path: dbPath, target: begun.partial });
@@ -42,8 +58,9 @@ export async function beginRepairBackup(context: LiveContext, db: Database): Pro
       if (collect() === 'taken') return begun.complete();
       // The helper could not copy (or never took the task): copy here, for the error SQLite gives.
       begun.discard();
-      return backupDatabase(dbPath, backupsDir, stamp);
+      return (await takeBackup(dbPath, backupsDir, stamp)).path;
     },
+    keep,
     abandon() {
       // Waits for a copy the helper is still writing, so that nothing of it is left behind.
       collect();

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, renameSync, rmdirSync, rmSync } from 'node:fs'
 import { basename, join } from 'node:path';
 import { makeOwnFolder } from './own-folder.js';
 
-/** How many backups of one database to keep; older ones are removed after a new one is complete. */
+/** How many backups of one database to keep; older ones are removed once a newer one is kept (pruneBackups). */
 export const BACKUPS_KEPT = 5;
 
 /** Pages per backup step that better-sqlite3 takes as "the rest of the database". */
@@ -18,10 +18,16 @@ const ALL_PAGES = 0x7fffffff;
  * leaves a partial file that looks like a backup. Returns the backup's path.
  */
 export async function backupDatabase(dbPath: string, backupsDir: string, stamp: string): Promise<string> {
-  return (await takeBackup(dbPath, backupsDir, stamp)).path;
+  const { path } = await takeBackup(dbPath, backupsDir, stamp);
+  pruneBackups(dbPath, backupsDir);
+  return path;
 }
 
-/** {@link backupDatabase}, with the means to take the backup back (`discard`) when it is not wanted after all. */
+/**
+ * {@link backupDatabase}, with the means to take the backup back (`discard`) when it is not wanted
+ * after all. Older backups are left for the caller to prune once it keeps this one: removing one
+ * for a backup that is then discarded would leave one fewer than BACKUPS_KEPT, the oldest state lost.
+ */
 export async function takeBackup(dbPath: string, backupsDir: string, stamp: string): Promise<{ readonly path: string; discard(): void }> {
   const backup = beginBackup(dbPath, backupsDir, stamp);
   try {
@@ -37,7 +43,7 @@ export async function takeBackup(dbPath: string, backupsDir: string, stamp: stri
 export interface BegunBackup {
   /** Where the copy goes: a name no complete backup has, and that a later backup removes as a leftover. */
   readonly partial: string;
-  /** The copy is whole: renames it to its backup name, removes the oldest backups beyond BACKUPS_KEPT, and returns its path. */
+  /** The copy is whole: renames it to its backup name and returns its path (older backups stay: pruneBackups). */
   complete(): string;
   /**
    * The backup is not wanted, or its copy failed: removes whatever of it there is (the copy, whole or
@@ -54,7 +60,7 @@ export interface BegunBackup {
  */
 export function beginBackup(dbPath: string, backupsDir: string, stamp: string): BegunBackup {
   const madeFolder = makeOwnFolder(backupsDir, 'its backups', 'move that file out of the way and run again (or heal with --no-backup)');
-  const stem = basename(dbPath).replace(/\.(sqlite3?|db)$/, '');
+  const stem = backupStem(dbPath);
   const name = unusedName(backupsDir, `${stem}-${stamp.replace(/[^0-9TZ]/g, '')}-${process.pid}`);
   const partial = join(backupsDir, `.${name}.partial`);
   // Any partial file here (and the rollback journal SQLite keeps beside it while copying) is one a
@@ -67,7 +73,6 @@ export function beginBackup(dbPath: string, backupsDir: string, stamp: string): 
     complete: () => {
       renameSync(partial, target);
       completed = true;
-      pruneBackups(backupsDir, stem);
       return target;
     },
     discard: () => {
@@ -116,6 +121,11 @@ function unusedName(backupsDir: string, base: string): string {
   }
 }
 
+/** What a backup's name starts with: the database's file name without its extension. */
+function backupStem(dbPath: string): string {
+  return basename(dbPath).replace(/\.(sqlite3?|db)$/, '');
+}
+
 /** Removes a folder that holds nothing; one that holds anything (or is gone) stays as it is. */
 function removeIfEmpty(folder: string): void {
   try {
@@ -125,7 +135,12 @@ function removeIfEmpty(folder: string): void {
   }
 }
 
-function pruneBackups(backupsDir: string, stem: string): void {
+/**
+ * Removes the oldest complete backups of `dbPath` beyond the BACKUPS_KEPT newest. Called once a new
+ * backup is kept, never for one that may still be discarded.
+ */
+export function pruneBackups(dbPath: string, backupsDir: string): void {
+  const stem = backupStem(dbPath);
   const complete = readdirSync(backupsDir)
     .filter((name) => name.startsWith(`${stem}-`) && name.endsWith('.sqlite'))
     .map((name) => ({ name, order: backupOrder(name.slice(stem.length + 1, -'.sqlite'.length)) }))

@@ -7,6 +7,7 @@ import { databaseVersion } from '../../src/live/index-read-cache.js';
 import { knownSound, markSound } from '../../src/live/known-sound.js';
 import { repairUnderLock } from '../../src/live/locked-repair.js';
 import type { LiveContext } from '../../src/live/live-class.js';
+import { BACKUPS_KEPT } from '../../src/workspace/database-backup.js';
 import { otherWriterCommits, useWorkspaceTemplate } from './live-workspace.js';
 
 const template = useWorkspaceTemplate({ memories: 40, seed: 5 });
@@ -52,6 +53,22 @@ describe('repairUnderLock', () => {
     await touchOneRow(workspace.context(), '2026-02-23T00:00:00.000Z');
     await touchOneRow(workspace.context(), '2026-02-23T00:00:01.000Z');
     expect(backups(workspace.context())).toHaveLength(2);
+  });
+
+  it(`keeps the ${BACKUPS_KEPT} newest backups across runs, and a repair that fails leaves every one of them`, async () => {
+    const workspace = template.copy({ backup: true });
+    for (let run = 0; run <= BACKUPS_KEPT; run++) await touchOneRow(workspace.context(), `2026-02-23T00:00:0${run}.000Z`);
+    const kept = backups(workspace.context()).sort();
+    expect(kept).toHaveLength(BACKUPS_KEPT);
+    const failing = repairUnderLock<string>(workspace.context(), () => openIndex(workspace.context(), 'write').db, {
+      plan: () => ['2026-02-24T00:00:00.000Z'],
+      apply: (db, [value]) => {
+        db.prepare('UPDATE memory_index SET updated_at = ? WHERE id = (SELECT min(id) FROM memory_index)').run(value);
+        throw new Error('the repair fails after its first write');
+      },
+    });
+    await expect(failing).rejects.toThrow('the repair fails after its first write');
+    expect(backups(workspace.context()).sort()).toEqual(kept);
   });
 });
 

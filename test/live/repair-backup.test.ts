@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { BACKUPS_KEPT } from '../../src/workspace/database-backup.js';
 import type { HelperTask, HelperTaskResult } from '../../src/workspace/helper-tasks.js';
 import { useWorkspaceTemplate, type LiveWorkspace } from './live-workspace.js';
 
@@ -82,6 +83,14 @@ function backedUpValue(path: string): string {
   }
 }
 
+/** BACKUPS_KEPT earlier backups of the workspace's database, oldest first, as a full folder holds them. */
+function earlierBackups(workspace: LiveWorkspace): string[] {
+  mkdirSync(workspace.paths.backupsDir, { recursive: true });
+  const names = Array.from({ length: BACKUPS_KEPT }, (_, n) => `context-index-2026010${n + 1}T000000Z-1.sqlite`);
+  for (const name of names) writeFileSync(join(workspace.paths.backupsDir, name), `earlier backup ${name}`);
+  return names;
+}
+
 function backupsFolder(workspace: LiveWorkspace): string[] {
   const dir = workspace.paths.backupsDir;
   return existsSync(dir) ? readdirSync(dir).sort() : [];
@@ -152,6 +161,39 @@ describe('beginRepairBackup', () => {
     db.close();
     expect(existsSync(workspace.paths.backupsDir)).toBe(false);
   });
+
+  it.each([['in WAL mode', undefined], ['outside WAL mode', 'delete']] as const)(
+    '%s a repair that does not go ahead leaves all the earlier backups a full folder holds: none is pruned for a backup then discarded',
+    async (_, journalMode) => {
+      const workspace = template.copy({ backup: true });
+      const earlier = earlierBackups(workspace);
+      const { db } = repairTransaction(workspace, journalMode);
+      const backup = await beginRepairBackup(workspace.context(), db);
+      applyWrite(db);
+      await backup.finish();
+      backup.abandon();
+      db.exec('ROLLBACK');
+      db.close();
+      expect(backupsFolder(workspace)).toEqual(earlier);
+    },
+  );
+
+  it.each([['in WAL mode', undefined], ['outside WAL mode', 'delete']] as const)(
+    '%s the oldest backups beyond the kept number go only once the repair keeps its backup (after its commit)',
+    async (_, journalMode) => {
+      const workspace = template.copy({ backup: true });
+      const earlier = earlierBackups(workspace);
+      const { db } = repairTransaction(workspace, journalMode);
+      const backup = await beginRepairBackup(workspace.context(), db);
+      applyWrite(db);
+      const name = (await backup.finish()).slice(workspace.paths.backupsDir.length + 1);
+      expect(backupsFolder(workspace)).toEqual([...earlier, name].sort());
+      db.exec('COMMIT');
+      db.close();
+      backup.keep();
+      expect(backupsFolder(workspace)).toEqual([...earlier.slice(1), name].sort());
+    },
+  );
 
   it('outside WAL mode the copy is taken at once, here, before anything is written', async () => {
     const workspace = template.copy({ backup: true });
