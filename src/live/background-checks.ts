@@ -1,9 +1,10 @@
 import type { Database } from 'better-sqlite3';
 import { databaseIntegrity, ftsIntegrity, integrityCheckProblems, requireSoundDatabase, type DatabaseIntegrity } from '../workspace/database-integrity.js';
 import { DatabaseUnusableError } from '../workspace/database-unusable-error.js';
-import { connectionInWalMode } from '../workspace/index-database.js';
 import type { DatabaseCheckTask, HelperTaskResult } from '../workspace/helper-tasks.js';
+import { connectionInWalMode } from '../workspace/index-database.js';
 import { processPool } from '../workspace/memory-file-pool.js';
+import { helperBesideWriter, helperForDatabase } from './database-helper.js';
 import { databaseVersion } from './index-read-cache.js';
 import { knownSound, markSound, requireSoundOnce } from './known-sound.js';
 import type { LiveContext } from './live-class.js';
@@ -147,8 +148,7 @@ const checkpointsLeft = new WeakSet<LiveContext>();
  * only where the verify's integrity check runs on a helper: the checkpoint follows it there.
  */
 export function helperCanCheckpoint(context: LiveContext, db: Database): boolean {
-  const pool = processPool();
-  return pool !== undefined && pool.worthAHelper(context.paths.db) && connectionInWalMode(db);
+  return helperBesideWriter(context.paths.db, db) !== undefined;
 }
 
 /**
@@ -225,8 +225,8 @@ export function afterFailure<T>(check: () => unknown, work: () => T): T {
 
 /** The checks started on a helper, their result memoised (a task's result is collected once); `undefined` where they would run here. */
 function startOnHelper(context: LiveContext, checks: Pick<DatabaseCheckTask, 'soundLabel' | 'integrityCheck'>): CollectCheck | undefined {
-  const pool = processPool();
-  if (pool === undefined || !pool.worthAHelper(context.paths.db)) return undefined;
+  const pool = helperForDatabase(context.paths.db);
+  if (pool === undefined) return undefined;
   const job = pool.startTask({ kind: 'database-checks', path: context.paths.db, busyTimeoutMs: BUSY_TIMEOUT_MS, ...checks });
   return once(() => job.collect());
 }

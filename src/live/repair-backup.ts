@@ -1,8 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { formatTimestamp } from '../core/timestamp.js';
 import { beginBackup, pruneBackups, takeBackup } from '../workspace/database-backup.js';
-import { connectionInWalMode } from '../workspace/index-database.js';
-import { processPool } from '../workspace/memory-file-pool.js';
+import { helperBesideWriter } from './database-helper.js';
 import type { LiveContext } from './live-class.js';
 
 /**
@@ -44,8 +43,8 @@ export async function beginRepairBackup(context: LiveContext, db: Database): Pro
       // Left for the next kept backup to prune (see keep above).
     }
   };
-  const pool = processPool();
-  if (pool === undefined || !pool.worthAHelper(dbPath) || !connectionInWalMode(db)) {
+  const pool = helperBesideWriter(dbPath, db);
+  if (pool === undefined) {
     const taken = await takeBackup(dbPath, backupsDir, stamp);
     return { finish: async () => taken.path, keep, abandon: () => taken.discard() };
   }
