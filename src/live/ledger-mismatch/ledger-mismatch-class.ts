@@ -13,7 +13,7 @@ import { cachedIndexRead } from '../index-read-cache.js';
 import type { CheckReport, LiveClass, LiveContext } from '../live-class.js';
 import { repairTimestamp, repairUnderLock } from '../locked-repair.js';
 import { guarded } from '../step-errors.js';
-import { detectLedgerMismatch, LEDGER_MISMATCH_KINDS, type LedgerFinding, type LedgerState } from './detect-ledger-mismatch.js';
+import { LEDGER_MISMATCH_KINDS, type LedgerFinding, type LedgerState } from './detect-ledger-mismatch.js';
 import { injectLedgerMismatch, LEDGER_MISMATCH_FAULTS } from './inject-ledger-mismatch.js';
 import { planLedgerRepair, type LedgerRepairPlan } from './plan-ledger-repair.js';
 import { rememberedLedgerMismatch } from './remembered-detection.js';
@@ -71,7 +71,8 @@ export const ledgerMismatchClass: LiveClass = {
 
       verify: () => guarded(() => withIndexDatabase(context, 'read', ({ db }): StepOutcome => {
         const state = readLedgerState(context, db);
-        const findings: LedgerFinding[] = detectLedgerMismatch(state);
+        // Judged from detect's findings when the repair only appended (remembered-detection.ts).
+        const findings: LedgerFinding[] = [...rememberedLedgerMismatch(state)];
         if (state.entries.length < ledgerRowsAtDetect) {
           findings.push({ kind: 'ledger-shrank', detail: `ledger has ${state.entries.length} rows, had ${ledgerRowsAtDetect} at detect` });
         }

@@ -1,8 +1,9 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { detectLedgerMismatch, type LedgerState } from '../../../src/live/ledger-mismatch/detect-ledger-mismatch.js';
+import { detectLedgerMismatch, detectLedgerMismatchAfterAppend, type LedgerState } from '../../../src/live/ledger-mismatch/detect-ledger-mismatch.js';
 import { planLedgerRepair } from '../../../src/live/ledger-mismatch/plan-ledger-repair.js';
 import { deletionHash } from '../../../src/live/ledger-hashes.js';
-import { LEDGER_TRIGGERS, type LedgerEntry } from '../../../src/workspace/ledger-entry.js';
+import { LEDGER_TRIGGERS, MUTATION_TYPES, type LedgerEntry, type LedgerLink } from '../../../src/workspace/ledger-entry.js';
 
 const H1 = 'a'.repeat(64);
 const H2 = 'b'.repeat(64);
@@ -108,6 +109,56 @@ describe('detectLedgerMismatch', () => {
       'unrecorded-deletion:9',
       'unguarded-ledger:prevent_ledger_update',
     ]);
+  });
+});
+
+describe('detectLedgerMismatchAfterAppend', () => {
+  /** Entries as gaps between ids and what each links; a few hashes, so that some match. */
+  const entryDrafts = fc.array(
+    fc.record({
+      gap: fc.integer({ min: 1, max: 3 }),
+      mutationType: fc.constantFrom(...MUTATION_TYPES),
+      newHash: fc.constantFrom(H1, H2, H3, ''),
+      linkedMemoryIds: fc.array(fc.integer({ min: 0, max: 24 }), { maxLength: 3 }),
+    }),
+    { maxLength: 30 },
+  );
+  type EntryDraft = { gap: number } & Omit<LedgerLink, 'id'>;
+  /** The drafts as entries with ascending ids after `lastId`, as a read ORDER BY id gives them. */
+  const withIds = (drafts: readonly EntryDraft[], lastId: number): LedgerLink[] =>
+    drafts.map(({ gap, ...link }) => ({ id: (lastId += gap), ...link }));
+  const rows = fc.uniqueArray(fc.record({ id: fc.integer({ min: 0, max: 24 }), contentHash: fc.constantFrom(H1, H2, H3, null), sessionId: fc.constant(null) }), {
+    selector: (row) => row.id,
+    maxLength: 20,
+  });
+  const triggers = fc.subarray([...LEDGER_TRIGGERS]);
+
+  it('gives exactly what judging the whole state gives, for any entries appended after the earlier ones', () => {
+    fc.assert(
+      fc.property(rows, entryDrafts, entryDrafts, triggers, triggers, (rowList, draftsBefore, draftsAppended, triggersBefore, triggersAfter) => {
+        const before = withIds(draftsBefore, 0);
+        const earlier: LedgerState = { rows: rowList, entries: before, triggers: triggersBefore };
+        const appended = withIds(draftsAppended, before[before.length - 1]?.id ?? 0);
+        const state: LedgerState = { rows: rowList, entries: [...before, ...appended], triggers: triggersAfter };
+        expect(detectLedgerMismatchAfterAppend({ state: earlier, findings: detectLedgerMismatch(earlier) }, state)).toEqual(detectLedgerMismatch(state));
+      }),
+    );
+  });
+
+  it('declines a state that is not the earlier one with entries appended: the caller judges it whole', () => {
+    const rowList = [{ id: 1, contentHash: H1, sessionId: null }];
+    const before: LedgerLink[] = [{ id: 5, mutationType: 'create', newHash: H1, linkedMemoryIds: [1] }];
+    const earlier: LedgerState = { rows: rowList, entries: before, triggers: [...LEDGER_TRIGGERS] };
+    const judged = { state: earlier, findings: detectLedgerMismatch(earlier) };
+    const later: LedgerLink = { id: 6, mutationType: 'update', newHash: H2, linkedMemoryIds: [1] };
+    const declined: Array<[string, LedgerState]> = [
+      ['other rows (another array, even of the same rows)', { ...earlier, rows: [...rowList], entries: [...before, later] }],
+      ['an earlier entry replaced', { ...earlier, entries: [{ ...before[0] as LedgerLink }, later] }],
+      ['fewer entries', { ...earlier, entries: [] }],
+      ['an added entry whose id is not above the earlier ones', { ...earlier, entries: [...before, { ...later, id: 5 }] }],
+    ];
+    for (const [, state] of declined) expect(detectLedgerMismatchAfterAppend(judged, state)).toBeUndefined();
+    expect(detectLedgerMismatchAfterAppend(judged, { ...earlier, entries: [...before, later] })?.map((finding) => finding.memoryId)).toEqual([1]);
   });
 });
 

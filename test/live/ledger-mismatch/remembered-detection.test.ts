@@ -39,4 +39,17 @@ describe('rememberedLedgerMismatch', () => {
     }
     expect(rememberedLedgerMismatch(variants[1] as LedgerState)).toEqual([]);
   });
+
+  it('judges a state that only appends entries from the last one\'s findings: the untouched memories\' findings carry over as they were', () => {
+    const threeRows = [...rows, { id: 3, contentHash: H1, sessionId: null }];
+    const first: LedgerState = { rows: threeRows, entries, triggers: [...LEDGER_TRIGGERS] };
+    const before = rememberedLedgerMismatch(first);
+    expect(before.map((finding) => finding.memoryId)).toEqual([2, 3]);
+    // A replay recorded memory 3 (the verify's state): memory 2's finding is the very object judged before.
+    const appended: LedgerState = { ...first, entries: [...entries, link(2, [3], H1)] };
+    const after = rememberedLedgerMismatch(appended);
+    expect(after).toEqual(detectLedgerMismatch(appended));
+    expect(after).toHaveLength(1);
+    expect(after[0]).toBe(before[0]);
+  });
 });
