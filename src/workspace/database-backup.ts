@@ -15,18 +15,11 @@ const ALL_PAGES = 0x7fffffff;
  * read-only connection of its own: the repair can hold its write transaction (nothing written yet)
  * while the copy is taken, so the backup is exactly the state the repair planned on. The copy is
  * written under a temporary name and renamed when complete, so a healer killed mid-backup never
- * leaves a partial file that looks like a backup. Returns the backup's path.
- */
-export async function backupDatabase(dbPath: string, backupsDir: string, stamp: string): Promise<string> {
-  const { path } = await takeBackup(dbPath, backupsDir, stamp);
-  pruneBackups(dbPath, backupsDir);
-  return path;
-}
-
-/**
- * {@link backupDatabase}, with the means to take the backup back (`discard`) when it is not wanted
- * after all. Older backups are left for the caller to prune once it keeps this one: removing one
- * for a backup that is then discarded would leave one fewer than BACKUPS_KEPT, the oldest state lost.
+ * leaves a partial file that looks like a backup. Returns the backup's path, and the means to take
+ * it back (`discard`) when it is not wanted after all.
+ *
+ * Older backups are left for the caller to prune (pruneBackups) once it keeps this one: removing
+ * one for a backup that is then discarded would leave one fewer than BACKUPS_KEPT, the oldest lost.
  */
 export async function takeBackup(dbPath: string, backupsDir: string, stamp: string): Promise<{ readonly path: string; discard(): void }> {
   const backup = beginBackup(dbPath, backupsDir, stamp);
@@ -54,7 +47,7 @@ export interface BegunBackup {
 }
 
 /**
- * The part of {@link backupDatabase} around the copy: makes the backups folder, clears what a killed
+ * The part of {@link takeBackup} around the copy: makes the backups folder, clears what a killed
  * healer left, and chooses the name. Backups are taken under the workspace lock, so nothing else
  * writes there meanwhile.
  */

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { backupDatabase, isPartialBackupFile } from '../../src/workspace/database-backup.js';
+import { isPartialBackupFile, takeBackup } from '../../src/workspace/database-backup.js';
 import { useTemporaryFolders } from '../workspace/temporary-folder.js';
 
 // Found by `npm run torture` (crash at any instant): a healer SIGKILLed inside the online backup
@@ -22,7 +22,7 @@ describe('killed backup leaves its partial journal', () => {
     const killed = '.context-index-20260222T000000Z-99999.sqlite.partial';
     for (const leftover of [killed, `${killed}-journal`, `${killed}-wal`, `${killed}-shm`]) writeFileSync(join(backupsDir, leftover), 'half a copy');
 
-    const backup = await backupDatabase(dbPath, backupsDir, '2026-02-22T00:00:00Z');
+    const backup = (await takeBackup(dbPath, backupsDir, '2026-02-22T00:00:00Z')).path;
 
     expect(readdirSync(backupsDir)).toEqual([basename(backup)]);
   });

@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { backupDatabase, BACKUPS_KEPT } from '../../../src/workspace/database-backup.js';
+import { BACKUPS_KEPT, pruneBackups, takeBackup } from '../../../src/workspace/database-backup.js';
 
 let dir: string | undefined;
 afterEach(() => {
@@ -38,12 +38,19 @@ function rowCount(path: string): number {
   }
 }
 
-describe('backupDatabase', () => {
+/** A backup taken and kept, as a repair that commits takes and keeps one. */
+async function backUp(dbPath: string, backupsDir: string, stamp: string): Promise<string> {
+  const { path } = await takeBackup(dbPath, backupsDir, stamp);
+  pruneBackups(dbPath, backupsDir);
+  return path;
+}
+
+describe('takeBackup and pruneBackups', () => {
   it('never replaces an earlier backup of the same second: later ones are numbered (regression: heal all overwrote earlier backups)', async () => {
     const { dbPath, backupsDir, insert } = databaseWithRows(1);
-    const first = await backupDatabase(dbPath, backupsDir, '2026-02-22T00:00:00Z');
+    const first = await backUp(dbPath, backupsDir, '2026-02-22T00:00:00Z');
     insert();
-    const second = await backupDatabase(dbPath, backupsDir, '2026-02-22T00:00:00Z');
+    const second = await backUp(dbPath, backupsDir, '2026-02-22T00:00:00Z');
     expect(basename(first)).toBe(`context-index-20260222T000000Z-${process.pid}.sqlite`);
     expect(basename(second)).toBe(`context-index-20260222T000000Z-${process.pid}-2.sqlite`);
     expect(rowCount(first)).toBe(1);
@@ -53,8 +60,8 @@ describe('backupDatabase', () => {
   it(`keeps the ${BACKUPS_KEPT} newest, oldest pruned first, numbered ones after the unnumbered one of their second`, async () => {
     const { dbPath, backupsDir } = databaseWithRows(1);
     const made: string[] = [];
-    for (let n = 0; n < 4; n++) made.push(basename(await backupDatabase(dbPath, backupsDir, '2026-02-22T00:00:09Z')));
-    for (let n = 0; n < 3; n++) made.push(basename(await backupDatabase(dbPath, backupsDir, '2026-02-22T00:00:10Z')));
+    for (let n = 0; n < 4; n++) made.push(basename(await backUp(dbPath, backupsDir, '2026-02-22T00:00:09Z')));
+    for (let n = 0; n < 3; n++) made.push(basename(await backUp(dbPath, backupsDir, '2026-02-22T00:00:10Z')));
     expect(new Set(made).size).toBe(7);
     expect(readdirSync(backupsDir).sort()).toEqual(made.slice(2).sort());
   });
