@@ -157,7 +157,7 @@ describe('detectLedgerMismatchAfterAppend', () => {
       ['fewer entries', { ...earlier, entries: [] }],
       ['an added entry whose id is not above the earlier ones', { ...earlier, entries: [...before, { ...later, id: 5 }] }],
     ];
-    for (const [, state] of declined) expect(detectLedgerMismatchAfterAppend(judged, state)).toBeUndefined();
+    for (const [what, state] of declined) expect(detectLedgerMismatchAfterAppend(judged, state), what).toBeUndefined();
     expect(detectLedgerMismatchAfterAppend(judged, { ...earlier, entries: [...before, later] })?.map((finding) => finding.memoryId)).toEqual([1]);
   });
 });
