@@ -91,6 +91,20 @@ function earlierBackups(workspace: LiveWorkspace): string[] {
   return names;
 }
 
+/**
+ * A repair beside a full backups folder: its backup begun, its write applied (uncommitted) and its
+ * copy finished, `name` the new backup's file name.
+ */
+async function writtenBesideFullFolder(journalMode: 'delete' | undefined) {
+  const workspace = template.copy({ backup: true });
+  const earlier = earlierBackups(workspace);
+  const { db } = repairTransaction(workspace, journalMode);
+  const backup = await beginRepairBackup(workspace.context(), db);
+  applyWrite(db);
+  const name = (await backup.finish()).slice(workspace.paths.backupsDir.length + 1);
+  return { workspace, earlier, db, backup, name };
+}
+
 function backupsFolder(workspace: LiveWorkspace): string[] {
   const dir = workspace.paths.backupsDir;
   return existsSync(dir) ? readdirSync(dir).sort() : [];
@@ -165,12 +179,7 @@ describe('beginRepairBackup', () => {
   it.each([['in WAL mode', undefined], ['outside WAL mode', 'delete']] as const)(
     '%s a repair that does not go ahead leaves all the earlier backups a full folder holds: none is pruned for a backup then discarded',
     async (_, journalMode) => {
-      const workspace = template.copy({ backup: true });
-      const earlier = earlierBackups(workspace);
-      const { db } = repairTransaction(workspace, journalMode);
-      const backup = await beginRepairBackup(workspace.context(), db);
-      applyWrite(db);
-      await backup.finish();
+      const { workspace, earlier, db, backup } = await writtenBesideFullFolder(journalMode);
       backup.abandon();
       db.exec('ROLLBACK');
       db.close();
@@ -181,12 +190,7 @@ describe('beginRepairBackup', () => {
   it.each([['in WAL mode', undefined], ['outside WAL mode', 'delete']] as const)(
     '%s the oldest backups beyond the kept number go only once the repair keeps its backup (after its commit)',
     async (_, journalMode) => {
-      const workspace = template.copy({ backup: true });
-      const earlier = earlierBackups(workspace);
-      const { db } = repairTransaction(workspace, journalMode);
-      const backup = await beginRepairBackup(workspace.context(), db);
-      applyWrite(db);
-      const name = (await backup.finish()).slice(workspace.paths.backupsDir.length + 1);
+      const { workspace, earlier, db, backup, name } = await writtenBesideFullFolder(journalMode);
       expect(backupsFolder(workspace)).toEqual([...earlier, name].sort());
       db.exec('COMMIT');
       db.close();
