@@ -2,10 +2,11 @@
 // Helpers run only from the built bundle (memory-file-pool.ts), so here the pool is a stand-in whose
 // "helper" copies when the repair collects the task: after the repair has written, uncommitted.
 // What the tests pin: the backup is the state before those writes whoever copies it, nothing of a
-// copy is left behind when the repair does not go ahead, and outside WAL mode the copy is taken at
-// once, before anything is written.
+// copy is left behind when the repair does not go ahead, outside WAL mode the copy is taken at
+// once, before anything is written, and earlier backups are pruned only when the backup is kept
+// (after the commit), never by a throw.
 import Database from 'better-sqlite3';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BACKUPS_KEPT } from '../../src/workspace/database-backup.js';
@@ -196,6 +197,18 @@ describe('beginRepairBackup', () => {
       db.close();
       backup.keep();
       expect(backupsFolder(workspace)).toEqual([...earlier.slice(1), name].sort());
+    },
+  );
+
+  it.each([['in WAL mode', undefined], ['outside WAL mode', 'delete']] as const)(
+    '%s keeping the backup never throws: the repair has committed, and a backup that cannot be pruned now is pruned next time',
+    async (_, journalMode) => {
+      const { workspace, db, backup } = await writtenBesideFullFolder(journalMode);
+      db.exec('COMMIT');
+      db.close();
+      // The folder gone under the healer: listing it to prune fails.
+      rmSync(workspace.paths.backupsDir, { recursive: true });
+      expect(() => backup.keep()).not.toThrow();
     },
   );
 
