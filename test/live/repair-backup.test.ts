@@ -84,6 +84,9 @@ function backedUpValue(path: string): string {
   }
 }
 
+/** The repair's database in WAL mode (the copy on the helper) and outside it (the copy taken at once). */
+const EITHER_JOURNAL_MODE = [['in WAL mode', undefined], ['outside WAL mode', 'delete']] as const;
+
 /** BACKUPS_KEPT earlier backups of the workspace's database, oldest first, as a full folder holds them. */
 function earlierBackups(workspace: LiveWorkspace): string[] {
   mkdirSync(workspace.paths.backupsDir, { recursive: true });
@@ -177,7 +180,7 @@ describe('beginRepairBackup', () => {
     expect(existsSync(workspace.paths.backupsDir)).toBe(false);
   });
 
-  it.each([['in WAL mode', undefined], ['outside WAL mode', 'delete']] as const)(
+  it.each(EITHER_JOURNAL_MODE)(
     '%s a repair that does not go ahead leaves all the earlier backups a full folder holds: none is pruned for a backup then discarded',
     async (_, journalMode) => {
       const { workspace, earlier, db, backup } = await writtenBesideFullFolder(journalMode);
@@ -188,7 +191,7 @@ describe('beginRepairBackup', () => {
     },
   );
 
-  it.each([['in WAL mode', undefined], ['outside WAL mode', 'delete']] as const)(
+  it.each(EITHER_JOURNAL_MODE)(
     '%s the oldest backups beyond the kept number go only once the repair keeps its backup (after its commit)',
     async (_, journalMode) => {
       const { workspace, earlier, db, backup, name } = await writtenBesideFullFolder(journalMode);
@@ -200,7 +203,7 @@ describe('beginRepairBackup', () => {
     },
   );
 
-  it.each([['in WAL mode', undefined], ['outside WAL mode', 'delete']] as const)(
+  it.each(EITHER_JOURNAL_MODE)(
     '%s keeping the backup never throws: the repair has committed, and a backup that cannot be pruned now is pruned next time',
     async (_, journalMode) => {
       const { workspace, db, backup } = await writtenBesideFullFolder(journalMode);
