@@ -129,7 +129,7 @@ const COMMONEST_BLOCK = new RegExp(String.raw`^(?:(?:${COMMENT}|${ENTRY})(?:\n|$
  * {@link parseSimpleFrontMatter} gives the key (`undefined` when the block does not have it).
  * `undefined` when the block is in any other shape, or the key holds a list: then parse the block
  * whole. A scan wants one field (the session) of every memory file: this finds it in half the
- * time a whole parse takes (README, Performance).
+ * time a whole parse takes (docs/performance.md).
  */
 export function simpleFrontMatterField(block: string, key: string): { readonly value: unknown } | undefined {
   if (!COMMONEST_BLOCK.test(block)) return undefined;

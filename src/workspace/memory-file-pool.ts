@@ -52,7 +52,7 @@ export const POOL_MIN_FILE_TASK_ITEMS = 64;
  * SQLite's checks of a smaller database run on the main thread, and a scan of a workspace with a
  * smaller one starts its helpers only once POOL_MIN_ITEMS.read files are listed (bytes; unless
  * OPSHEAL_THREADS is set). The sample's database holds about 7,000 memories in 8 MiB. Measured there
- * (README, Performance): from 10,000 memories a check and a heal are about a tenth quicker with the
+ * (docs/performance.md): from 10,000 memories a check and a heal are about a tenth quicker with the
  * helpers started at once; at 5,000 they gain nothing, and at 2,000 they cost about 15 ms.
  */
 export const POOL_MIN_DATABASE_BYTES = 8 * 1024 * 1024;

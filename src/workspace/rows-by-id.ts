@@ -16,7 +16,7 @@ export const PAGE_ROWS = 2048;
  * id is an exact JavaScript number, the rows are read a page at a time, each page one `all()`
  * starting after the last id of the one before. better-sqlite3 then crosses into SQLite once a page
  * instead of once a row: 100,000 index rows or ledger entries were read in 20 to 30% less time
- * (README, Performance). The pages are read in one read transaction (begun here unless the
+ * (docs/performance.md). The pages are read in one read transaction (begun here unless the
  * connection is already in one), so that they are one state of the database, as the rows of one
  * statement are. Any other table is read with one statement.
  */
