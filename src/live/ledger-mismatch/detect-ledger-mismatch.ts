@@ -33,14 +33,15 @@ export function detectLedgerMismatch(state: LedgerState): LedgerFinding[] {
   const latest = idMap<LedgerLink>(state);
   for (const entry of state.entries) linkLatest(latest, entry);
   const findings: LedgerFinding[] = [];
-  const liveIds = idMap<true>(state);
   for (const row of state.rows) {
-    liveIds.set(row.id, true);
     const finding = rowFinding(row, latest.get(row.id));
     if (finding !== undefined) findings.push(finding);
   }
+  // What is left once every row's id is dropped links only memories with no row. Dropped in a pass
+  // of its own, after every row is judged, so that rows sharing an id are each judged by the entry.
+  for (const row of state.rows) latest.delete(row.id);
   for (const [id, entry] of latest.entries()) {
-    const finding = liveIds.get(id) === true ? undefined : goneFinding(id, entry);
+    const finding = goneFinding(id, entry);
     if (finding !== undefined) findings.push(finding);
   }
   return inPrintOrder(findings, state.triggers);
@@ -135,6 +136,8 @@ function inPrintOrder(findings: readonly LedgerFinding[], triggers: readonly str
 interface IdMap<T> {
   get(id: number): T | undefined;
   set(id: number, value: T): void;
+  /** Forgets `id`, if set (entries() then skips it). */
+  delete(id: number): void;
   /** Every id set and its value; in no particular order (findings are sorted by id). */
   entries(): Iterable<readonly [number, T]>;
 }
@@ -159,6 +162,9 @@ function idMap<T>(state: LedgerState): IdMap<T> {
     get: (id) => (Number.isSafeInteger(id) && id >= 0 && id <= max ? values[id] : undefined),
     set: (id, value) => {
       values[id] = value;
+    },
+    delete: (id) => {
+      if (Number.isSafeInteger(id) && id >= 0 && id <= max) values[id] = undefined;
     },
     *entries() {
       for (let id = 0; id <= max; id += 1) {

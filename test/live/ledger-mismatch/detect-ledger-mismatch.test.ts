@@ -112,6 +112,45 @@ describe('detectLedgerMismatch', () => {
   });
 });
 
+describe('detectLedgerMismatch over any ids', () => {
+  const ids = fc.integer({ min: 0, max: 30 });
+  const links = fc.array(
+    fc.record({
+      id: fc.integer({ min: 1, max: 1_000 }),
+      mutationType: fc.constantFrom(...MUTATION_TYPES),
+      newHash: fc.constantFrom(H1, H2, ''),
+      linkedMemoryIds: fc.array(ids, { maxLength: 3 }),
+    }),
+    { maxLength: 25 },
+  );
+  // Rows may share an id: a server table whose key is not the rowid can hold repeats.
+  const rowList = fc.array(fc.record({ id: ids, contentHash: fc.constantFrom(H1, H2, null), sessionId: fc.constant(null) }), { maxLength: 20 });
+
+  it('judges ids far apart (looked up in a Map) as it judges small ones (looked up in an array)', () => {
+    const FAR = 2 ** 40;
+    fc.assert(
+      fc.property(rowList, links, (rows, entries) => {
+        const state: LedgerState = { rows, entries, triggers: [...LEDGER_TRIGGERS] };
+        const far: LedgerState = {
+          rows: rows.map((row) => ({ ...row, id: row.id * FAR })),
+          entries: entries.map((link) => ({ ...link, linkedMemoryIds: link.linkedMemoryIds.map((id) => id * FAR) })),
+          triggers: [...LEDGER_TRIGGERS],
+        };
+        const back = detectLedgerMismatch(far).map((finding) => ({ ...finding, memoryId: (finding.memoryId as number) / FAR }));
+        expect(back).toEqual(detectLedgerMismatch(state));
+      }),
+    );
+  });
+
+  it('judges each of two rows that share an id by that id\'s latest entry, and neither as gone', () => {
+    const create = entry('create', [1], H1);
+    const state = ledgerState([[1, H1], [1, H2], [1, H1]], [create]);
+    expect(detectLedgerMismatch(state).map((finding) => `${finding.kind}:${finding.memoryId}:${finding.currentHash}`)).toEqual([`unrecorded-state:1:${H2}`]);
+    const far = ledgerState([[2 ** 40, H2], [2 ** 40, H2]], [entry('create', [2 ** 40], H1)]);
+    expect(detectLedgerMismatch(far).map((finding) => finding.kind)).toEqual(['unrecorded-state', 'unrecorded-state']);
+  });
+});
+
 describe('detectLedgerMismatchAfterAppend', () => {
   /** Entries as gaps between ids and what each links; a few hashes, so that some match. */
   const entryDrafts = fc.array(
