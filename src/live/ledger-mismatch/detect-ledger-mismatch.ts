@@ -158,13 +158,15 @@ function idMap<T>(state: LedgerState): IdMap<T> {
   }
   if (max > 4 * count + 1024) return new Map<number, T>();
   const values = new Array<T | undefined>(max + 1);
+  // Any id of the state is in range; another asked for is simply not there.
+  const inRange = (id: number): boolean => Number.isSafeInteger(id) && id >= 0 && id <= max;
   return {
-    get: (id) => (Number.isSafeInteger(id) && id >= 0 && id <= max ? values[id] : undefined),
+    get: (id) => (inRange(id) ? values[id] : undefined),
     set: (id, value) => {
       values[id] = value;
     },
     delete: (id) => {
-      if (Number.isSafeInteger(id) && id >= 0 && id <= max) values[id] = undefined;
+      if (inRange(id)) values[id] = undefined;
     },
     *entries() {
       for (let id = 0; id <= max; id += 1) {
