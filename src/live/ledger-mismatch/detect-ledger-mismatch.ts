@@ -142,23 +142,23 @@ interface IdMap<T> {
   entries(): Iterable<readonly [number, T]>;
 }
 
-/** An array indexed by id when every id the state holds is a small non-negative integer, else a Map. */
+/**
+ * A map of the ids the state's entries link: an array indexed by id when every one is a small
+ * non-negative integer, else a Map. Only those ids are ever set; any other (a row's id that no entry
+ * links) is looked up or deleted as simply not there.
+ */
 function idMap<T>(state: LedgerState): IdMap<T> {
   let max = -1;
-  let count = state.rows.length;
-  const consider = (id: number): boolean => {
-    if (!Number.isSafeInteger(id) || id < 0) return false;
-    if (id > max) max = id;
-    return true;
-  };
-  for (const row of state.rows) if (!consider(row.id)) return new Map<number, T>();
+  let count = 0;
   for (const entry of state.entries) {
     count += entry.linkedMemoryIds.length;
-    for (const id of entry.linkedMemoryIds) if (!consider(id)) return new Map<number, T>();
+    for (const id of entry.linkedMemoryIds) {
+      if (!Number.isSafeInteger(id) || id < 0) return new Map<number, T>();
+      if (id > max) max = id;
+    }
   }
   if (max > 4 * count + 1024) return new Map<number, T>();
   const values = new Array<T | undefined>(max + 1);
-  // Any id of the state is in range; another asked for is simply not there.
   const inRange = (id: number): boolean => Number.isSafeInteger(id) && id >= 0 && id <= max;
   return {
     get: (id) => (inRange(id) ? values[id] : undefined),

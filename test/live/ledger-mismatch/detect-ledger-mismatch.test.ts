@@ -151,6 +151,19 @@ describe('detectLedgerMismatch over any ids', () => {
   });
 });
 
+describe('detectLedgerMismatch with row ids the entries never link', () => {
+  it('judges a row whose id lies beyond every linked id, or is not an id at all, as unrecorded, and no entry as gone', () => {
+    // The entries' ids are small (an array holds them); the rows' odd ids are looked up and dropped all the same.
+    const entries = [entry('create', [1], H1), entry('create', [2], H2), entry('delete', [2], OP)];
+    const state = ledgerState([[1, H1], [2 ** 40, H1], [-3, H2], [0.5, H1]], entries);
+    expect(detectLedgerMismatch(state).map((finding) => `${finding.kind}:${finding.memoryId}`)).toEqual([
+      'unrecorded-state:-3',
+      'unrecorded-state:0.5',
+      `unrecorded-state:${2 ** 40}`,
+    ]);
+  });
+});
+
 describe('detectLedgerMismatchAfterAppend', () => {
   /** Entries as gaps between ids and what each links; a few hashes, so that some match. */
   const entryDrafts = fc.array(
