@@ -132,7 +132,7 @@ function inPrintOrder(findings: readonly LedgerFinding[], triggers: readonly str
   return [...unrecordedStates, ...unrecordedDeletions, ...unguarded];
 }
 
-/** What detection needs of a map from memory ids: a Map, or for dense ids (row ids are) an array. */
+/** What detection needs of a map from memory ids: a Map, or for dense ids (memory ids usually are) an array. */
 interface IdMap<T> {
   get(id: number): T | undefined;
   set(id: number, value: T): void;
