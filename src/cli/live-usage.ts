@@ -76,7 +76,7 @@ ${WORKSPACE_LINES}
 
 /** Help for `workspace generate`. */
 export function generateUsage(program: string): string {
-  return `Usage: ${program} workspace generate DIR [--memories N] [--seed S]
+  return `Usage: ${program} workspace generate DIR [--memories N] [--seed S] [--json]
 
 Creates DIR (it must not exist, or be empty) holding a realistic sample memory workspace: memory
 files with front matter across nested spec folders, the index database in the memory server's
@@ -86,6 +86,7 @@ append-only triggers) and telemetry files. The same seed gives the same workspac
 Options:
   --memories N           memory files to write, 1..1000000 (default: 1000)
   --seed S               0..4294967295 (default: 1)
+  --json                 what was generated as one JSON object (event GENERATED)
   -h, --help             show this help`;
 }
 
