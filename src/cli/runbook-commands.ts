@@ -24,7 +24,7 @@ export interface CommandContext {
 export function listCommand({ program, args, sink }: CommandContext): ExitCode {
   const line = readCommandLine(args, { options: { json: 'flag' } });
   if (line.help) {
-    sink.out('Usage: list [--json]\n\nThe failure classes, one per line, in the order drill all runs them.');
+    sink.out(`Usage: ${program} list [--json]\n\nThe failure classes, one per line, in the order drill all runs them.`);
     return EXIT.ok;
   }
   for (const failureClass of FAILURE_CLASSES) {

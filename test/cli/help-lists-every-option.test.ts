@@ -1,6 +1,7 @@
-// Every option a command accepts is one its --help names. `workspace generate` took --json (and the
-// README listed it) while its help did not; this checks every command the same way: the options
-// the command actually hands the parser are captured in-process, then looked for in its help.
+// Every option a command accepts is one its --help names, under a usage line that starts with the
+// program as called. `workspace generate` took --json (and the README listed it) while its help did
+// not, and `list --help` said `Usage: list`; this checks every command the same way: the options the
+// command actually hands the parser are captured in-process, then looked for in its help.
 import { describe, expect, it, vi } from 'vitest';
 import type { CommandLineSpec } from '../../src/cli/command-line.js';
 
@@ -46,6 +47,8 @@ describe('--help names every option the command accepts', () => {
   it.each(COMMANDS)('%s %j', async (program, args) => {
     const { code, help, options } = await helpOf(program, args);
     expect(code).toBe(0);
+    // Named as it was called, so the line can be copied as it stands.
+    expect(help.split('\n')[0]).toMatch(new RegExp(`^Usage: ${program} `));
     // The parser was reached: the options below are the command's own, not an empty list.
     expect(options.length).toBeGreaterThan(0);
     const unnamed = options.filter((name) => !new RegExp(`(^|[\\s\\[])--${name}(?![\\w-])`, 'm').test(help));
