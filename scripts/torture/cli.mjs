@@ -119,12 +119,13 @@ function fixedCases(context) {
     const payload = payloadsOf(run.stdout).at(-1);
     return payload?.attempts === want ? undefined : `payload attempts ${payload?.attempts}, expected ${want}`;
   };
+  const quiet = (run) => (run.stdout === '' ? undefined : 'stdout not empty');
   const missingFolder = join(context.scratch, 'missing-@CASE@', 'deeper', 'escalation.json');
   return [
     { label: '--max-attempts 08', program: 'heal-index-drift', args: ['--max-attempts', '08'], expect: [status(0)] },
     { label: '--max-attempts 08, escalate', program: 'heal-telemetry-drift', args: ['--scenario', 'escalate', '--max-attempts', '08'], expect: [status(1), attempts(8)] },
     { label: '--max-attempts=08 on runbook', program: 'runbook', args: ['drill', 'all', '--max-attempts=08', '--scenario', 'escalate', '--json'], expect: [status(1)] },
-    { label: '20-digit max-attempts', program: 'runbook', args: ['drill', 'all', '--max-attempts', TWENTY_DIGITS], expect: [status(2), stderrSays(/max_attempts must be at most 1000 \(got: 9{20}\)/), (run) => (run.stdout === '' ? undefined : 'stdout not empty')] },
+    { label: '20-digit max-attempts', program: 'runbook', args: ['drill', 'all', '--max-attempts', TWENTY_DIGITS], expect: [status(2), stderrSays(/max_attempts must be at most 1000 \(got: 9{20}\)/), quiet] },
     { label: '20-digit backoff', program: 'heal-ledger-mismatch', args: ['--backoff-seconds', TWENTY_DIGITS], expect: [status(2), stderrSays(/backoff_seconds must be at most 3600/)] },
     { label: '20-digit detect failures', program: 'heal-session-ambiguity', args: ['--detect-failures', TWENTY_DIGITS], expect: [status(2)] },
     { label: '20-digit max-attempts, live', program: 'opsheal', args: ['heal', 'all', '--workspace', '@WORKSPACE@', '--max-attempts', TWENTY_DIGITS], expect: [status(2)] },
@@ -133,6 +134,8 @@ function fixedCases(context) {
     { label: 'control characters in a verb', program: 'opsheal', args: ['\u0001\u001b[31m'], expect: [status(2)] },
     { label: 'control characters in a workspace path', program: 'opsheal', args: ['check', 'all', '--workspace', `${context.scratch}/no\u001b]0;pwned\u0007`], expect: [status(2)] },
     { label: 'control characters in a folder to generate', program: 'opsheal', args: ['workspace', 'generate', `${context.scratch}/gen-@CASE@-\u001b[2J\u009b`, '--memories', '1'], expect: [status(0)] },
+    { label: 'a folder that is not empty, to generate into', program: 'opsheal', args: ['workspace', 'generate', '@WORKSPACE@', '--memories', '1'], expect: [status(2), stderrSays(/the folder is not empty \(give a new or empty folder\)/), quiet] },
+    { label: 'a folder that is not empty, for demo', program: 'opsheal', args: ['demo', '--dir', '@WORKSPACE@', '--memories', '100'], expect: [status(2), stderrSays(/the folder is not empty/), quiet] },
     { label: 'ESCALATION_FILE in a folder that does not exist', program: 'heal-session-ambiguity', args: ['--scenario', 'escalate'], env: { ESCALATION_FILE: missingFolder }, expect: [status(1)] },
     { label: 'ESCALATION_FILE under a file', program: 'heal-index-drift', args: ['--scenario', 'escalate'], env: { ESCALATION_FILE: join(context.notAFile, 'escalation.json') }, expect: [status(1)] },
     { label: 'ESCALATION_FILE in a missing folder, live', program: 'opsheal', args: ['heal', 'telemetry-drift', '--workspace', '@WORKSPACE@', '--max-attempts', '1'], env: { ESCALATION_FILE: missingFolder } },

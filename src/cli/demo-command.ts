@@ -5,7 +5,9 @@ import { FAILURE_CLASSES } from '../catalog/failure-classes.js';
 import { defaultConfig } from '../config/opsheal-config.js';
 import type { InjectionRequest, LiveClass } from '../live/live-class.js';
 import { generateSampleWorkspace } from '../sample/generate-sample-workspace.js';
+import { generationTargetProblem } from '../workspace/generate-workspace.js';
 import { workspacePaths } from '../workspace/workspace-paths.js';
+import { UsageError } from '../core/usage-error.js';
 import { displayValue } from './display-value.js';
 import { readCommandLine } from './command-line.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
@@ -39,6 +41,8 @@ export async function demoCommand({ program, args, sink, env }: CommandContext):
   const seed = parseSeed(line.values.get('seed'));
   const now = clockFromEnvironment(env);
   const given = line.values.get('dir');
+  const problem = given !== undefined ? generationTargetProblem(resolve(given)) : undefined;
+  if (problem !== undefined) throw new UsageError(`${problem} (give a new or empty folder, or leave out --dir for a temporary one)`);
   const dir = given !== undefined ? resolve(given) : mkdtempSync(join(tmpdir(), 'opsheal-demo-'));
   const heading = (title: string): void => sink.out(`\n== ${title}`);
 

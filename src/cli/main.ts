@@ -57,14 +57,16 @@ export async function main(program: string, args: readonly string[], sink: Conso
     return await handler({ program, args: rest, sink, env });
   } catch (error) {
     if (error instanceof UsageError) {
-      sink.err(`ERROR: ${error.message}`);
+      // Messages carry paths and values from the command line and the file system: shown with
+      // control characters as \xNN wherever a message was made, so none can rewrite the terminal.
+      sink.err(`ERROR: ${displayValue(error.message)}`);
       if (error.showUsage) sink.out(usage(program));
       return EXIT.usage;
     }
     // Not a usage mistake: something failed that the command did not expect. Say what, without a
     // stack trace unless asked for, and exit 1 so automation treats it as needing a person.
     const message = error instanceof Error ? error.message : String(error);
-    sink.err(`ERROR: ${message}`);
+    sink.err(`ERROR: ${displayValue(message)}`);
     if (env.OPSHEAL_DEBUG && error instanceof Error && error.stack) sink.err(error.stack);
     return EXIT.escalatedOrDrift;
   }

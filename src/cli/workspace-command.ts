@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { orderedJson } from '../core/ordered-json.js';
 import { generateSampleWorkspace } from '../sample/generate-sample-workspace.js';
+import { generationTargetProblem } from '../workspace/generate-workspace.js';
 import { displayValue } from './display-value.js';
 import { readCommandLine } from './command-line.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
@@ -35,21 +36,16 @@ export async function workspaceCommand({ program, args, sink, env }: CommandCont
   checkAtMost('memories', rawMemories, memories, MAX_MEMORIES);
   const seed = parseSeed(line.values.get('seed'));
   const now = clockFromEnvironment(env)();
+  const problem = generationTargetProblem(dir);
+  if (problem !== undefined) throw new UsageError(`${problem} (give a new or empty folder)`);
 
   const started = performance.now();
-  let report;
-  try {
-    report = generateSampleWorkspace(dir, {
-      memories,
-      seed,
-      now,
-      onProgress: sink.interactive ? (done, total) => { if (done % 10_000 === 0 || done === total) sink.err(`… ${done}/${total} memories`); } : undefined,
-    });
-  } catch (error) {
-    // The generator refuses a folder that is not empty before writing anything.
-    if (error instanceof Error && /not empty|not a folder/.test(error.message)) throw new UsageError(error.message);
-    throw error;
-  }
+  const report = generateSampleWorkspace(dir, {
+    memories,
+    seed,
+    now,
+    onProgress: sink.interactive ? (done, total) => { if (done % 10_000 === 0 || done === total) sink.err(`… ${done}/${total} memories`); } : undefined,
+  });
   const seconds = (performance.now() - started) / 1000;
   if (line.flags.has('json')) {
     sink.out(orderedJson([['event', 'GENERATED'], ...Object.entries(report), ['seconds', Number(seconds.toFixed(3))]]));

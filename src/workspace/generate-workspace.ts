@@ -304,14 +304,23 @@ function writeSpecDocs(folder: string, specFolder: string, nowMs: number): void 
   writeText(join(folder, 'plan.md'), `# Plan: ${title}\n\n1. Investigate\n2. Implement\n3. Verify\n`, nowMs - 399 * DAY_MS);
 }
 
-function prepareEmptyFolder(root: string): void {
+/**
+ * Why no workspace can be generated at `root` (something that is not a folder is there, or a folder
+ * that is not empty), or `undefined` when one can: nothing is there yet, or an empty folder. Commands
+ * ask before they print or make anything, so that a wrong folder is a usage error.
+ */
+export function generationTargetProblem(root: string): string | undefined {
   const stats = statSync(root, { throwIfNoEntry: false });
-  if (stats === undefined) {
-    mkdirSync(root, { recursive: true });
-    return;
-  }
-  if (!stats.isDirectory()) throw new Error(`cannot generate a workspace at ${root}: it exists and is not a folder`);
-  if (readdirSync(root).length > 0) throw new Error(`cannot generate a workspace in ${root}: the folder is not empty`);
+  if (stats === undefined) return undefined;
+  if (!stats.isDirectory()) return `cannot generate a workspace at ${root}: it exists and is not a folder`;
+  if (readdirSync(root).length > 0) return `cannot generate a workspace in ${root}: the folder is not empty`;
+  return undefined;
+}
+
+function prepareEmptyFolder(root: string): void {
+  const problem = generationTargetProblem(root);
+  if (problem !== undefined) throw new Error(problem);
+  mkdirSync(root, { recursive: true });
 }
 
 function validateOptions(options: GenerateWorkspaceOptions): void {
