@@ -73,6 +73,11 @@ export async function injectCommand({ program, args, sink, env }: CommandContext
       ['count', report.injected.length],
       ['faults', report.injected],
     ]));
+    // A kind that ran out (a small workspace, a large --count) would otherwise make fewer, or none,
+    // without a word: the operator then reads check's counts against what they asked for.
+    for (const [faultKind, made] of Object.entries(report.made)) {
+      if (made < count) sink.err(`note: ${report.failureClass} ${faultKind}: made ${made} of ${count}: nothing left in this workspace for more (faults never share a memory, a trigger or an event)`);
+    }
   }
   return EXIT.ok;
 }

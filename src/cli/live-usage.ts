@@ -69,7 +69,9 @@ ${kinds.join('\n')}
 Options:
 ${WORKSPACE_LINES}
   --kind K               only this fault kind (default: every kind of the class)
-  --count N              faults of each kind, 1..100000 (default: 1)
+  --count N              faults of each kind, 1..100000 (default: 1); faults never share a
+                         memory, so a kind the workspace runs out for makes fewer, and says
+                         so on stderr
   --seed S               0..4294967295 (default: 1)
   -h, --help             show this help`;
 }

@@ -51,6 +51,12 @@ export interface RepairPlanReport {
 export interface InjectionReport {
   readonly failureClass: string;
   readonly injected: ReadonlyArray<Finding>;
+  /**
+   * What each fault kind asked for made (findings), by kind. Fewer than the count asked when the
+   * workspace ran out of what the kind needs: memories no other fault uses, triggers still there,
+   * events not yet removed from the docs.
+   */
+  readonly made: Readonly<Record<string, number>>;
 }
 
 export interface InjectionRequest {

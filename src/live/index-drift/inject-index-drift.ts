@@ -23,12 +23,14 @@ export async function injectIndexDrift(context: LiveContext, request: InjectionR
   const index = openIndex(context, 'write');
   const { db } = index;
   const injected: Finding[] = [];
+  const made: Record<string, number> = {};
   try {
     const session = new InjectionSession(context, db, request);
     // Before the first fault: a kind that cannot be made must not stop the run halfway.
     requireInjectable(index, request);
     const deleteVector = index.vectorsLoaded && tableExists(db, 'vec_memories') ? db.prepare('DELETE FROM vec_memories WHERE rowid = ?') : undefined;
     for (const kind of session.kinds(INDEX_DRIFT_FAULTS)) {
+      const before = injected.length;
       const random = session.random(kind);
       switch (kind) {
         case 'unindexed-file':
@@ -86,11 +88,12 @@ export async function injectIndexDrift(context: LiveContext, request: InjectionR
           break;
         }
       }
+      made[kind] = injected.length - before;
     }
   } finally {
     db.close();
   }
-  return { failureClass: 'index-drift', injected };
+  return { failureClass: 'index-drift', injected, made };
 }
 
 function unindexedMemory(sessionId: string | null, n: number): string {

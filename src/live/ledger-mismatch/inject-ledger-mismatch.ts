@@ -17,10 +17,12 @@ export async function injectLedgerMismatch(context: LiveContext, request: Inject
   const index = openIndex(context, 'write', ['memory_index', 'mutation_ledger']);
   const { db } = index;
   const injected: Finding[] = [];
+  const made: Record<string, number> = {};
   try {
     const session = new InjectionSession(context, db, request);
     const deleteVector = index.vectorsLoaded && tableExists(db, 'vec_memories') ? db.prepare('DELETE FROM vec_memories WHERE rowid = ?') : undefined;
     for (const kind of session.kinds(LEDGER_MISMATCH_FAULTS)) {
+      const before = injected.length;
       const random = session.random(kind);
       switch (kind) {
         case 'unrecorded-update':
@@ -48,9 +50,10 @@ export async function injectLedgerMismatch(context: LiveContext, request: Inject
           }
           break;
       }
+      made[kind] = injected.length - before;
     }
   } finally {
     db.close();
   }
-  return { failureClass: 'ledger-mismatch', injected };
+  return { failureClass: 'ledger-mismatch', injected, made };
 }

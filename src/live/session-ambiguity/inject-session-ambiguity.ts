@@ -20,6 +20,7 @@ export const SESSION_AMBIGUITY_FAULTS = ['misrouted-folder', 'wrong-session-id',
 export async function injectSessionAmbiguity(context: LiveContext, request: InjectionRequest): Promise<InjectionReport> {
   const { db } = openIndex(context, 'write', ['memory_index', 'mutation_ledger']);
   const injected: Finding[] = [];
+  const made: Record<string, number> = {};
   try {
     const session = new InjectionSession(context, db, request);
     const folders = specFoldersOf(session);
@@ -27,6 +28,7 @@ export async function injectSessionAmbiguity(context: LiveContext, request: Inje
     requireInjectable(session, folders);
     const touch = db.prepare('UPDATE memory_index SET updated_at = ? WHERE id = ?');
     for (const kind of session.kinds(SESSION_AMBIGUITY_FAULTS)) {
+      const before = injected.length;
       const random = session.random(kind);
       switch (kind) {
         case 'misrouted-folder':
@@ -52,11 +54,12 @@ export async function injectSessionAmbiguity(context: LiveContext, request: Inje
           break;
         }
       }
+      made[kind] = injected.length - before;
     }
   } finally {
     db.close();
   }
-  return { failureClass: 'session-ambiguity', injected };
+  return { failureClass: 'session-ambiguity', injected, made };
 }
 
 /** The faults asked for can all be made here (see LiveClass.checkInjectable); reads only. */

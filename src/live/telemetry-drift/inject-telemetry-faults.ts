@@ -38,7 +38,9 @@ export async function injectTelemetryFaults(context: LiveContext, request: Injec
   const random = seededRandom(request.seed);
   let events = files.events?.toString('utf8');
   const injected: Finding[] = [];
+  const made: Record<string, number> = {};
   for (const kind of kinds) {
+    const before = injected.length;
     if (kind === 'unknown-event-in-samples') {
       const appended = appendUnknownEvents(events ?? '', schema, request.count, random, context.now(), labels);
       events = appended.text;
@@ -46,6 +48,7 @@ export async function injectTelemetryFaults(context: LiveContext, request: Injec
     } else if (docs) {
       injected.push(...DOC_FAULTS[kind](docs, schema, request.count, random, labels));
     }
+    made[kind] = injected.length - before;
   }
   if (docs && docs.lines.join('\n') !== docs.originalText) {
     const original = files.docs as Buffer;
@@ -53,7 +56,7 @@ export async function injectTelemetryFaults(context: LiveContext, request: Injec
     writeFileAtomically(context.paths.telemetryDocs, Buffer.concat([original.subarray(0, start), Buffer.from(docs.lines.join('\n'), 'utf8'), original.subarray(end)]));
   }
   if (events !== undefined && events !== files.events?.toString('utf8')) writeFileAtomically(context.paths.telemetryEvents, events);
-  return { failureClass: TELEMETRY_DRIFT, injected };
+  return { failureClass: TELEMETRY_DRIFT, injected, made };
 }
 
 /** The faults asked for can all be made here (see LiveClass.checkInjectable); reads only. */
