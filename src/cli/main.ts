@@ -85,13 +85,22 @@ export async function run(program: string): Promise<void> {
       void import('../commands/command-step-action.js').then(({ killRunningCommands }) => killRunningCommands()).finally(() => process.exit(code));
     });
   }
-  // A reader that stops early (`opsheal list | head -1`) closes the pipe: that is not an error of ours.
+  // A reader that stops early (`opsheal heal all | head -1`) closes the pipe: that is not an error of
+  // ours. The run goes on without stdout, so that its exit code still says what happened (exiting
+  // there, before the command had set one, made an escalation or drift exit 0) and a heal is not
+  // cut short between its steps.
+  let stdoutGone = false;
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    if (error.code === 'EPIPE' || stdoutGone) {
+      stdoutGone = true;
+      return;
+    }
     throw error;
   });
   const sink: ConsoleSink = {
-    out: (line) => void process.stdout.write(`${line}\n`),
+    out: (line) => {
+      if (!stdoutGone && !process.stdout.destroyed) process.stdout.write(`${line}\n`);
+    },
     err: (line) => void process.stderr.write(`${line}\n`),
     // Read on demand: asking stderr whether it is a terminal creates the stream, which a drill never needs.
     get interactive() {
