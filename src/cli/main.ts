@@ -86,9 +86,8 @@ export async function run(program: string): Promise<void> {
     });
   }
   // A reader that stops early (`opsheal heal all | head -1`) closes the pipe: that is not an error of
-  // ours. The run goes on without stdout, so that its exit code still says what happened (exiting
-  // there, before the command had set one, made an escalation or drift exit 0) and a heal is not
-  // cut short between its steps.
+  // ours. The run goes on without stdout and exits with its own code. (Exiting at the closed pipe
+  // stopped a heal at its next wait, before its repairs, and with no exit code set yet exited 0.)
   let stdoutGone = false;
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE' || stdoutGone) {

@@ -1,12 +1,19 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { ROOT } from '../support/run-bin.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ROOT, runBin } from '../support/run-bin.js';
 
-// Found on review: `opsheal heal all | head -1` on a workspace that escalates exited 0. A reader
-// that stops early closes the pipe, and opsheal then exited at once with the exit code set so far,
-// which is none until the command returns: an escalation (or drift found) read as success, and a
-// heal stopped between its steps. Now the run goes on without stdout and exits with its own code.
+// Found on review: `opsheal heal all | head -1` exited 0 having repaired nothing. A reader that
+// stops early closes the pipe, and opsheal then exited at the next wait with the exit code set so
+// far, which is none until the command returns: the heal stopped before its first repair, and an
+// escalation (or drift found) read as success. Now the run goes on without stdout and exits with
+// its own code.
+const made: string[] = [];
+afterEach(() => {
+  for (const folder of made.splice(0)) rmSync(folder, { recursive: true, force: true });
+});
 
 /** `opsheal ARGS | head -1` in bash: opsheal's exit status (PIPESTATUS), and what reached stderr. */
 function pipedToHead(args: readonly string[]): { status: number | null; stderr: string } {
@@ -26,9 +33,25 @@ function pipedToHead(args: readonly string[]): { status: number | null; stderr: 
 // child pipes are, does not show it).
 describe('closed stdout loses the exit code', () => {
   it('an escalating drill whose reader stops after the first line still exits 1', () => {
-    const { status, stderr } = pipedToHead(['drill', 'index-drift', '--scenario', 'escalate', '--max-attempts', '2', '--backoff-seconds', '1']);
+    // Three attempts: the second backoff is a wait after writes that met the closed pipe.
+    const { status, stderr } = pipedToHead(['drill', 'index-drift', '--scenario', 'escalate', '--max-attempts', '3', '--backoff-seconds', '1']);
     expect(stderr).toBe('');
     expect(status).toBe(1);
+  });
+
+  it('a heal whose reader stops after the first line still repairs, and exits 1 for what it escalates', () => {
+    const parent = mkdtempSync(join(tmpdir(), 'opsheal-regression-'));
+    made.push(parent);
+    const workspace = join(parent, 'workspace');
+    expect(runBin('opsheal', ['workspace', 'generate', workspace, '--memories', '60']).status).toBe(0);
+    expect(runBin('opsheal', ['inject', 'all', '--workspace', workspace]).status).toBe(0);
+    const { status, stderr } = pipedToHead(['heal', 'all', '--workspace', workspace, '--no-backup']);
+    expect(stderr).toBe('');
+    // An ambiguous session and an undocumented emitted event need a person: escalated.
+    expect(status).toBe(1);
+    const after = runBin('opsheal', ['check', 'all', '--workspace', workspace]);
+    expect(after.stdout).toMatch(/^index-drift: healthy /m);
+    expect(after.stdout).toMatch(/^ledger-mismatch: healthy /m);
   });
 
   it('a drill that recovers still exits 0', () => {
