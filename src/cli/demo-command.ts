@@ -41,9 +41,10 @@ export async function demoCommand({ program, args, sink, env }: CommandContext):
   const seed = parseSeed(line.values.get('seed'));
   const now = clockFromEnvironment(env);
   const given = line.values.get('dir');
-  const problem = given !== undefined ? generationTargetProblem(resolve(given)) : undefined;
+  const chosen = given !== undefined ? resolve(given) : undefined;
+  const problem = chosen !== undefined ? generationTargetProblem(chosen) : undefined;
   if (problem !== undefined) throw new UsageError(`${problem} (give a new or empty folder, or leave out --dir for a temporary one)`);
-  const dir = given !== undefined ? resolve(given) : mkdtempSync(join(tmpdir(), 'opsheal-demo-'));
+  const dir = chosen ?? mkdtempSync(join(tmpdir(), 'opsheal-demo-'));
   const heading = (title: string): void => sink.out(`\n== ${title}`);
 
   try {

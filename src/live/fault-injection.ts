@@ -5,7 +5,7 @@ import { seededRandom, type SeededRandom } from '../workspace/seeded-random.js';
 import { contentHashOfText } from '../workspace/content-hash.js';
 import type { IndexRow } from '../workspace/index-row.js';
 import { readIndexRows } from '../workspace/index-reads.js';
-import type { InjectionRequest, LiveContext } from './live-class.js';
+import type { Finding, InjectionRequest, LiveContext } from './live-class.js';
 import { locateRowPath } from './memory-path.js';
 import { compareText } from './compare.js';
 
@@ -96,6 +96,20 @@ export class InjectionSession {
   }
 
   private latestStampMs: number | undefined;
+}
+
+/**
+ * Runs each kind's injection in turn (each adds its findings to `injected`) and gives what each kind
+ * made, counted from the findings it added: the report's `made`.
+ */
+export function injectKinds<Kind extends string>(kinds: readonly Kind[], injected: Finding[], injectKind: (kind: Kind) => void): Record<string, number> {
+  const made: Record<string, number> = {};
+  for (const kind of kinds) {
+    const before = injected.length;
+    injectKind(kind);
+    made[kind] = injected.length - before;
+  }
+  return made;
 }
 
 /** Appends a line to a memory file, as an editor would, and returns the file's new hash and mtime. */

@@ -5,7 +5,7 @@ import { tableExists } from '../../workspace/index-reads.js';
 import { appendLedgerEntries, SERVER_ACTOR } from '../../workspace/ledger-append.js';
 import { SAMPLE_VECTOR_DIMENSIONS } from '../../workspace/server-schema.js';
 import { deletionHash } from '../ledger-hashes.js';
-import { editMemoryFile, InjectionSession } from '../fault-injection.js';
+import { editMemoryFile, InjectionSession, injectKinds } from '../fault-injection.js';
 import { openIndex, type IndexDatabase } from '../index-database-session.js';
 import type { Finding, InjectionReport, InjectionRequest, LiveContext } from '../live-class.js';
 import { NotInjectableError } from '../not-injectable-error.js';
@@ -23,14 +23,12 @@ export async function injectIndexDrift(context: LiveContext, request: InjectionR
   const index = openIndex(context, 'write');
   const { db } = index;
   const injected: Finding[] = [];
-  const made: Record<string, number> = {};
   try {
     const session = new InjectionSession(context, db, request);
     // Before the first fault: a kind that cannot be made must not stop the run halfway.
     requireInjectable(index, request);
     const deleteVector = index.vectorsLoaded && tableExists(db, 'vec_memories') ? db.prepare('DELETE FROM vec_memories WHERE rowid = ?') : undefined;
-    for (const kind of session.kinds(INDEX_DRIFT_FAULTS)) {
-      const before = injected.length;
+    const made = injectKinds(session.kinds(INDEX_DRIFT_FAULTS), injected, (kind) => {
       const random = session.random(kind);
       switch (kind) {
         case 'unindexed-file':
@@ -88,12 +86,11 @@ export async function injectIndexDrift(context: LiveContext, request: InjectionR
           break;
         }
       }
-      made[kind] = injected.length - before;
-    }
+    });
+    return { failureClass: 'index-drift', injected, made };
   } finally {
     db.close();
   }
-  return { failureClass: 'index-drift', injected, made };
 }
 
 function unindexedMemory(sessionId: string | null, n: number): string {

@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { tableExists } from '../../workspace/index-reads.js';
 import { LEDGER_TRIGGERS } from '../../workspace/ledger-entry.js';
-import { editMemoryFile, InjectionSession } from '../fault-injection.js';
+import { editMemoryFile, InjectionSession, injectKinds } from '../fault-injection.js';
 import { openIndex } from '../index-database-session.js';
 import type { Finding, InjectionReport, InjectionRequest, LiveContext } from '../live-class.js';
 
@@ -17,12 +17,10 @@ export async function injectLedgerMismatch(context: LiveContext, request: Inject
   const index = openIndex(context, 'write', ['memory_index', 'mutation_ledger']);
   const { db } = index;
   const injected: Finding[] = [];
-  const made: Record<string, number> = {};
   try {
     const session = new InjectionSession(context, db, request);
     const deleteVector = index.vectorsLoaded && tableExists(db, 'vec_memories') ? db.prepare('DELETE FROM vec_memories WHERE rowid = ?') : undefined;
-    for (const kind of session.kinds(LEDGER_MISMATCH_FAULTS)) {
-      const before = injected.length;
+    const made = injectKinds(session.kinds(LEDGER_MISMATCH_FAULTS), injected, (kind) => {
       const random = session.random(kind);
       switch (kind) {
         case 'unrecorded-update':
@@ -50,10 +48,9 @@ export async function injectLedgerMismatch(context: LiveContext, request: Inject
           }
           break;
       }
-      made[kind] = injected.length - before;
-    }
+    });
+    return { failureClass: 'ledger-mismatch', injected, made };
   } finally {
     db.close();
   }
-  return { failureClass: 'ledger-mismatch', injected, made };
 }

@@ -2,7 +2,7 @@ import type { Statement } from 'better-sqlite3';
 import type { SeededRandom } from '../../workspace/seeded-random.js';
 import { appendLedgerEntries, SERVER_ACTOR } from '../../workspace/ledger-append.js';
 import { compareText } from '../compare.js';
-import { InjectionSession, setFileSession, type InjectionTarget } from '../fault-injection.js';
+import { InjectionSession, injectKinds, setFileSession, type InjectionTarget } from '../fault-injection.js';
 import { openIndex } from '../index-database-session.js';
 import type { Finding, InjectionReport, InjectionRequest, LiveContext } from '../live-class.js';
 import { NotInjectableError } from '../not-injectable-error.js';
@@ -20,15 +20,13 @@ export const SESSION_AMBIGUITY_FAULTS = ['misrouted-folder', 'wrong-session-id',
 export async function injectSessionAmbiguity(context: LiveContext, request: InjectionRequest): Promise<InjectionReport> {
   const { db } = openIndex(context, 'write', ['memory_index', 'mutation_ledger']);
   const injected: Finding[] = [];
-  const made: Record<string, number> = {};
   try {
     const session = new InjectionSession(context, db, request);
     const folders = specFoldersOf(session);
     // Before the first fault: a kind that cannot be made must not stop the run halfway.
     requireInjectable(session, folders);
     const touch = db.prepare('UPDATE memory_index SET updated_at = ? WHERE id = ?');
-    for (const kind of session.kinds(SESSION_AMBIGUITY_FAULTS)) {
-      const before = injected.length;
+    const made = injectKinds(session.kinds(SESSION_AMBIGUITY_FAULTS), injected, (kind) => {
       const random = session.random(kind);
       switch (kind) {
         case 'misrouted-folder':
@@ -54,12 +52,11 @@ export async function injectSessionAmbiguity(context: LiveContext, request: Inje
           break;
         }
       }
-      made[kind] = injected.length - before;
-    }
+    });
+    return { failureClass: 'session-ambiguity', injected, made };
   } finally {
     db.close();
   }
-  return { failureClass: 'session-ambiguity', injected, made };
 }
 
 /** The faults asked for can all be made here (see LiveClass.checkInjectable); reads only. */

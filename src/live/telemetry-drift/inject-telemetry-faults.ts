@@ -1,6 +1,7 @@
 import { writeFileAtomically } from '../../io/atomic-write.js';
 import { seededRandom, type SeededRandom } from '../../workspace/seeded-random.js';
 import type { Finding, InjectionReport, InjectionRequest, LiveContext } from '../live-class.js';
+import { injectKinds } from '../fault-injection.js';
 import { locateDocsSection } from './docs-anchors.js';
 import { formatTableRow, splitTableRow } from './docs-table-cells.js';
 import { parseDocsSection, type TableColumns } from './documented-section.js';
@@ -38,9 +39,7 @@ export async function injectTelemetryFaults(context: LiveContext, request: Injec
   const random = seededRandom(request.seed);
   let events = files.events?.toString('utf8');
   const injected: Finding[] = [];
-  const made: Record<string, number> = {};
-  for (const kind of kinds) {
-    const before = injected.length;
+  const made = injectKinds(kinds, injected, (kind) => {
     if (kind === 'unknown-event-in-samples') {
       const appended = appendUnknownEvents(events ?? '', schema, request.count, random, context.now(), labels);
       events = appended.text;
@@ -48,8 +47,7 @@ export async function injectTelemetryFaults(context: LiveContext, request: Injec
     } else if (docs) {
       injected.push(...DOC_FAULTS[kind](docs, schema, request.count, random, labels));
     }
-    made[kind] = injected.length - before;
-  }
+  });
   if (docs && docs.lines.join('\n') !== docs.originalText) {
     const original = files.docs as Buffer;
     const { start, end } = docs;
