@@ -16,7 +16,7 @@ import { parseUnsigned } from './unsigned-option.js';
 import { UsageError } from '../core/usage-error.js';
 import { WORKSPACE_OPTIONS, requireDatabase, resolveWorkspace } from './workspace-options.js';
 
-/** `check <class|all>`: read-only detection. Exit 0 healthy, 1 drift found, 2 usage error. */
+/** `check <class|all>`: read-only detection. Exit 0 healthy, 1 drift found or an unusable database, 2 usage error. */
 export async function checkCommand({ program, args, sink, env }: CommandContext): Promise<ExitCode> {
   const line = readCommandLine(args, { options: { ...WORKSPACE_OPTIONS, json: 'flag', limit: 'value' }, positionals: 1 });
   if (line.help) {

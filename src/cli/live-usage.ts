@@ -46,7 +46,8 @@ ${WORKSPACE_LINES}
   --json                 one JSON object per class with the full findings
   -h, --help             show this help
 
-Exit codes: 0 healthy, 1 drift found, 2 usage error.`;
+Exit codes: 0 healthy, 1 drift found or the database cannot be used (corrupt, not a database),
+2 usage error.`;
 }
 
 /** Help for `inject`, listing each class's fault kinds. */

@@ -64,7 +64,13 @@ export function classifySqliteError(error: unknown): SqliteErrorClass {
   if (code === undefined) return { retryable: false, message: detail };
   const primary = primaryCode(code);
   const description = DESCRIPTIONS[primary] ?? DESCRIPTIONS[code];
-  const message = description === undefined ? `${code}: ${detail}` : `${description} (${code}): ${detail}`;
+  // SQLite's own words are often the description itself ("file is not a database"): said once.
+  const message =
+    description === undefined
+      ? `${code}: ${detail}`
+      : detail.toLowerCase() === description
+        ? `${description} (${code})`
+        : `${description} (${code}): ${detail}`;
   return { retryable: RETRYABLE_PRIMARY.has(primary), message };
 }
 

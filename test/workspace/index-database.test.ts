@@ -104,6 +104,14 @@ describe('classifySqliteError', () => {
     );
   });
 
+  it("says SQLite's words once when they are the description itself", () => {
+    expect(classifySqliteError(sqliteError('SQLITE_NOTADB', 'file is not a database')).message).toBe('file is not a database (SQLITE_NOTADB)');
+    expect(classifySqliteError(sqliteError('SQLITE_BUSY', 'database is locked')).message).toBe(
+      'database is busy (SQLITE_BUSY): database is locked',
+    );
+    expect(classifySqliteError(sqliteError('SQLITE_LOCKED', 'Database is locked')).message).toBe('database is locked (SQLITE_LOCKED)');
+  });
+
   it('keeps the classification of a DatabaseUnusableError', () => {
     expect(classifySqliteError(new DatabaseUnusableError('busy elsewhere', { retryable: true }))).toEqual({ retryable: true, message: 'busy elsewhere' });
   });
