@@ -11,7 +11,7 @@ import { clockFromEnvironment } from './run-environment.js';
 import { requireClass, type CommandContext } from './runbook-commands.js';
 import { checkAtLeast, checkAtMost, parseUnsigned } from './unsigned-option.js';
 import { UsageError } from '../core/usage-error.js';
-import { WORKSPACE_OPTIONS, requireDatabase, resolveWorkspace } from './workspace-options.js';
+import { WORKSPACE_LOCATION_OPTIONS, requireDatabase, resolveWorkspace } from './workspace-options.js';
 
 /** The most faults of one kind one call makes. */
 const MAX_COUNT = 100_000;
@@ -22,7 +22,7 @@ const MAX_COUNT = 100_000;
  * care about: it edits and deletes memory files and rows, as the faults it imitates would.
  */
 export async function injectCommand({ program, args, sink, env }: CommandContext): Promise<ExitCode> {
-  const line = readCommandLine(args, { options: { ...WORKSPACE_OPTIONS, kind: 'value', count: 'value', seed: 'value' }, positionals: 1 });
+  const line = readCommandLine(args, { options: { ...WORKSPACE_LOCATION_OPTIONS, kind: 'value', count: 'value', seed: 'value' }, positionals: 1 });
   if (line.help) {
     sink.out(await injectUsage(program));
     return EXIT.ok;

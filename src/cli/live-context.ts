@@ -16,7 +16,7 @@ import type { ResolvedWorkspace } from './workspace-options.js';
  * (io/full-collection.ts).
  */
 export function createLiveContext(
-  workspace: ResolvedWorkspace,
+  workspace: Pick<ResolvedWorkspace, 'paths' | 'config' | 'selector'>,
   settings: {
     readonly program: string;
     readonly now: () => number;

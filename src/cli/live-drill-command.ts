@@ -53,7 +53,7 @@ export async function liveDrillCommand({ program, args, sink, env }: CommandCont
       throw new UsageError(error instanceof Error ? error.message : String(error));
     }
     const config = { ...source.config, steps: {} };
-    const live = createLiveContext({ paths, config, selector: ['--workspace', sandboxRoot] }, { program, now, backup: false, sink });
+    const live = createLiveContext({ paths, config, selector: ['--workspace', sandboxRoot, ...source.judging] }, { program, now, backup: false, sink });
     const rows = await rehearse({
       classes,
       live,

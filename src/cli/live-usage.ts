@@ -1,10 +1,13 @@
 import { failureClassIds } from '../catalog/failure-classes.js';
 
-const WORKSPACE_LINES = `  --workspace DIR        the memory workspace (default: the current folder)
+const WORKSPACE_LOCATION_LINES = `  --workspace DIR        the memory workspace (default: the current folder)
   --db FILE              the index database (default: the config's db, else
                          .opencode/skill/system-spec-kit/mcp_server/database/context-index.sqlite)
-  --config FILE          JSON or YAML config (default: the workspace's opsheal.config.json|yaml|yml)
-  --sample-size N        session-ambiguity: rows sampled, most recently updated first (default: 500)`;
+  --config FILE          JSON or YAML config (default: the workspace's opsheal.config.json|yaml|yml)`;
+
+const WORKSPACE_LINES = `${WORKSPACE_LOCATION_LINES}
+  --sample-size N        session-ambiguity: rows sampled, most recently updated first (default: the
+                         config's, else 500)`;
 
 const CLASSES = `Classes: ${failureClassIds().join(', ')}, or all.`;
 
@@ -68,7 +71,7 @@ Fault kinds:
 ${kinds.join('\n')}
 
 Options:
-${WORKSPACE_LINES}
+${WORKSPACE_LOCATION_LINES}
   --kind K               only this fault kind (default: every kind of the class)
   --count N              faults of each kind, 1..100000 (default: 1); faults never share a
                          memory, so a kind the workspace runs out for makes fewer, and says

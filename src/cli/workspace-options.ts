@@ -9,19 +9,29 @@ import { displayValue } from './display-value.js';
 import { checkAtLeast, checkAtMost, parseUnsigned } from './unsigned-option.js';
 import { UsageError } from '../core/usage-error.js';
 
-/** The options every live command shares. */
-export const WORKSPACE_OPTIONS: Readonly<Record<string, OptionKind>> = {
+/** The options that say which workspace, index database and config: every live command has them. */
+export const WORKSPACE_LOCATION_OPTIONS: Readonly<Record<string, OptionKind>> = {
   workspace: 'value',
   db: 'value',
   config: 'value',
+};
+
+/** The options of the commands that judge a workspace (check, heal, drill --live): where, and how. */
+export const WORKSPACE_OPTIONS: Readonly<Record<string, OptionKind>> = {
+  ...WORKSPACE_LOCATION_OPTIONS,
   'sample-size': 'value',
 };
 
 export interface ResolvedWorkspace {
   readonly paths: WorkspacePaths;
   readonly config: OpshealConfig;
-  /** The arguments that name this workspace again, for `command=` lines: `--workspace W [--db F] [--config C]`. */
+  /**
+   * The arguments that rerun a step on this workspace as this run judged it, for `command=` lines:
+   * `--workspace W [--db F] [--config C]`, then {@link ResolvedWorkspace.judging}.
+   */
   readonly selector: readonly string[];
+  /** The options given that change what a step judges (`--sample-size N`), as arguments; often none. */
+  readonly judging: readonly string[];
 }
 
 /**
@@ -34,16 +44,25 @@ export function resolveWorkspace(line: CommandLine, cwd: string): ResolvedWorksp
   const configFile = line.values.get('config') ?? findWorkspaceConfig(root);
   let config = configFile !== undefined ? loadConfig(resolve(cwd, configFile)) : defaultConfig(root);
   const rawSample = line.values.get('sample-size');
+  const judging: string[] = [];
   if (rawSample !== undefined) {
     const sampleSize = parseUnsigned('sample_size', rawSample);
     checkAtLeast('sample_size', sampleSize, 1);
     checkAtMost('sample_size', rawSample, sampleSize, 1_000_000);
     config = { ...config, thresholds: { ...config.thresholds, sampleSize } };
+    // A rerun by hand must sample as many rows as this run did, or it judges another sample.
+    judging.push('--sample-size', String(sampleSize));
   }
   const db = line.values.get('db');
   const paths = workspacePaths(root, config, db !== undefined ? resolve(cwd, db) : undefined);
-  const selector = ['--workspace', root, ...(db !== undefined ? ['--db', paths.db] : []), ...(line.values.has('config') && configFile ? ['--config', resolve(cwd, configFile)] : [])];
-  return { paths, config, selector };
+  const selector = [
+    '--workspace',
+    root,
+    ...(db !== undefined ? ['--db', paths.db] : []),
+    ...(line.values.has('config') && configFile ? ['--config', resolve(cwd, configFile)] : []),
+    ...judging,
+  ];
+  return { paths, config, selector, judging };
 }
 
 /**
