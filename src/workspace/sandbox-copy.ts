@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
-import { cpSync, existsSync, mkdirSync } from 'node:fs';
-import { dirname, isAbsolute, relative, sep } from 'node:path';
+import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import type { OpshealConfig } from '../config/opsheal-config.js';
 import { openIndexDatabase } from './index-database.js';
 import { workspacePaths, type WorkspacePaths } from './workspace-paths.js';
@@ -8,12 +8,17 @@ import { workspacePaths, type WorkspacePaths } from './workspace-paths.js';
 /** Where the sandbox keeps its copy of the index database. */
 const SANDBOX_DB = 'index.sqlite';
 
+/** The sandbox's own config file, found by any command given `--workspace SANDBOX`. */
+const SANDBOX_CONFIG = 'opsheal.config.json';
+
 /**
  * Copies what the live classes read into `sandboxRoot`, keeping the layout relative to the
  * workspace: the specs tree and the telemetry files as files, the database through SQLite's online
  * backup API (a consistent copy even while the server writes). Rows that store absolute paths into
  * the original workspace are pointed at the copy, so healing the sandbox never judges the original.
- * The original is only read. Returns the sandbox's paths.
+ * The original is only read. The sandbox gets a config file saying where each of these is, so that
+ * the `command=` a step of the drill names (`opsheal check <class> --workspace SANDBOX`) finds them
+ * there as the drill did. Returns the sandbox's paths.
  */
 export async function copyWorkspaceToSandbox(source: WorkspacePaths, config: OpshealConfig, sandboxRoot: string): Promise<WorkspacePaths> {
   const inside = (path: string, what: string): string => {
@@ -55,7 +60,20 @@ export async function copyWorkspaceToSandbox(source: WorkspacePaths, config: Ops
     }
     repointAbsolutePaths(sandbox.db, source.root, sandbox.root);
   }
+  writeFileSync(join(sandboxRoot, SANDBOX_CONFIG), `${JSON.stringify(sandboxConfigFile(sandboxConfig), null, 2)}\n`);
   return sandbox;
+}
+
+/** The sandbox's config as a config file: its paths and policy, and no step commands. */
+function sandboxConfigFile(config: OpshealConfig): Record<string, unknown> {
+  return {
+    db: config.db,
+    specsRoot: config.specsRoot,
+    telemetry: config.telemetry,
+    ...(config.policy !== undefined ? { policy: config.policy } : {}),
+    thresholds: config.thresholds,
+    lockTimeoutSeconds: config.lockTimeoutSeconds,
+  };
 }
 
 function repointAbsolutePaths(dbPath: string, from: string, to: string): void {

@@ -1,3 +1,5 @@
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FAILURE_CLASSES } from '../../../src/catalog/failure-classes.js';
 import { linesOf, runBin } from '../../support/run-bin.js';
@@ -51,6 +53,39 @@ describe('opsheal drill --live', () => {
     expect(result.status).toBe(0);
     expect(result.stdout).toContain('"event":"RECOVERY_COMPLETE","failure_class":"index-drift"');
     expect(result.stdout).toMatch(/index-drift\s+6\s+6\s+6\s+0\s+recovered/);
+  });
+
+  it('keeps a sandbox on which the commands it printed work as printed, whatever the layout', () => {
+    // The sandbox keeps its database at index.sqlite: without a config of its own there, the
+    // `command=` of every step (`--workspace SANDBOX`) looked for it where a workspace keeps it.
+    const workspace = template.copy();
+    mkdirSync(join(workspace.root, 'data'));
+    renameSync(workspace.paths.db, join(workspace.root, 'data', 'index.db'));
+    writeFileSync(join(workspace.root, 'opsheal.config.json'), JSON.stringify({ db: 'data/index.db', thresholds: { misrouteRate: 0.5 } }));
+    const drill = runBin('opsheal', ['drill', 'all', '--live', '--workspace', workspace.root, '--keep', '--sample-size', '40', '--json']);
+    const [kept] = events(drill.stdout, 'SANDBOX_KEPT');
+    const sandbox = String(kept?.['path']);
+    try {
+      const commands = new Set(
+        linesOf(drill.stdout)
+          .filter((line) => line.startsWith('{"level":"ACTION"'))
+          .map((line) => String((JSON.parse(line) as Record<string, unknown>)['command'])),
+      );
+      expect(commands.size).toBe(2 * FAILURE_CLASSES.length);
+      for (const command of commands) expect(command).toMatch(new RegExp(`^opsheal (check|heal) [a-z-]+ --workspace ${sandbox} --sample-size 40$`));
+      for (const failureClass of FAILURE_CLASSES) {
+        const check = runBin('opsheal', ['check', failureClass.id, '--workspace', sandbox, '--sample-size', '40', '--json']);
+        expect(check.stderr, failureClass.id).toBe('');
+        const [report] = linesOf(check.stdout).map((line) => JSON.parse(line) as { healthy: boolean; metrics: Record<string, unknown> });
+        // The drill healed these two on the copy; the rerun finds the copy's database and says so.
+        if (failureClass.id === 'index-drift' || failureClass.id === 'ledger-mismatch') expect(report?.healthy, failureClass.id).toBe(true);
+        if (failureClass.id === 'index-drift') expect(report?.metrics['rows']).toBeGreaterThan(240);
+        // The workspace's own threshold came with it: the session sample still within policy.
+        if (failureClass.id === 'session-ambiguity') expect(report?.metrics['threshold']).toBe(0.5);
+      }
+    } finally {
+      rmSync(sandbox, { recursive: true, force: true });
+    }
   });
 
   it('is a usage error under runbook, which keeps the shell helper\'s grammar', () => {
