@@ -48,6 +48,12 @@ export async function main(program: string, args: readonly string[], sink: Conso
       sink.out(usage(program));
       return EXIT.ok;
     }
+    // opsheal only: the runbook helper keeps the shell script's grammar, where it is an unknown command.
+    if (program === 'opsheal' && (verb === '--version' || verb === 'version')) {
+      if (rest[0] !== undefined) throw new UsageError(`Unknown option: ${displayValue(rest[0])}`);
+      sink.out(`opsheal ${(await import('./opsheal-version.js')).opshealVersion()}`);
+      return EXIT.ok;
+    }
     const handler = Object.hasOwn(RUNBOOK_VERBS, verb)
       ? RUNBOOK_VERBS[verb]
       : program === 'opsheal' && Object.hasOwn(OPSHEAL_VERBS, verb)

@@ -18,6 +18,7 @@ Commands:
   workspace generate DIR         make a sample workspace (${program} workspace --help)
   demo [--dir DIR]               generate, break, check, heal and check a workspace
   help                           show this help
+  version, --version             print opsheal's version
 
 Classes: ${failureClassIds().join(', ')}
 
