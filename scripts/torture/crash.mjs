@@ -36,7 +36,7 @@ const PHASE_OF_STEP = new Map(CLASSES.flatMap((name) => [[REPAIR_STEPS[name], 'r
 
 /**
  * How each kill is aimed (seeded), and with what: SIGKILL mostly, which no code can react to; now
- * and then SIGTERM or SIGINT, which opsheal answers by exiting 143 or 130 at once.
+ * and then SIGTERM or SIGINT, whose default action ends opsheal at once (a shell reports 143 or 130).
  *
  * Where: a third anywhere in the run once it has started working (after
  * its first line; now and then during start-up too); a third some way into a repair step (after its
@@ -107,8 +107,9 @@ async function crashTrial(root, variant, plan) {
   if (run.timedOut) outcome.fail('heal all did not finish within 120 s');
   if (killedAt === undefined && run.status !== 0 && run.status !== 1) outcome.fail(`heal all exited ${run.status ?? run.signal} before the kill: ${firstLine(run.stderr)}`);
   if (killedAt !== undefined && plan.signal !== 'SIGKILL') {
-    // README: a run cut short by Ctrl-C exits 130 (SIGTERM: 143). Killed by the signal itself before
-    // the handler is installed, or finished just as it arrived, are as good.
+    // README: a run cut short by Ctrl-C ends at once, by the signal itself (a shell reports 130;
+    // SIGTERM: 143), or with exit 130 or 143 while a configured step command runs. Finished just as
+    // the signal arrived is as good.
     const expected = plan.signal === 'SIGINT' ? 130 : 143;
     const finished = (run.status === 0 || run.status === 1) && payloadsOf(run.lines.map((entry) => entry.line).join('\n')).length === 4;
     if (run.status !== expected && run.signal !== plan.signal && !finished) outcome.fail(`heal all exited ${run.status ?? run.signal} after ${plan.signal}, README says ${expected}: ${firstLine(run.stderr)}`);

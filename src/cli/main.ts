@@ -78,19 +78,17 @@ export async function main(program: string, args: readonly string[], sink: Conso
   }
 }
 
-/** Exit codes for a run cut short by a signal, as shells report them (128 + signal number). */
-const SIGNAL_EXIT: Readonly<Record<string, number>> = { SIGINT: 130, SIGTERM: 143 };
-
-/** The entry point the `bin/` scripts call: real streams, real environment, exit code set for Node to use. */
+/**
+ * The entry point the `bin/` scripts call: real streams, real environment, exit code set for Node to use.
+ *
+ * No SIGINT or SIGTERM listener here: the signal's default action ends the process at once (a shell
+ * reports 130 and 143), even inside the long synchronous stretches of a heal, a check or `workspace
+ * generate`, where a listener would not run before they end. That is as safe as any kill: an open
+ * repair transaction is rolled back by SQLite, which the torture harness's kills check. Only while a
+ * configured step command runs is there a listener (command-step-action.ts), to take its process
+ * group down too. (A listener here used to hold a Ctrl-C back until the whole heal had finished.)
+ */
 export async function run(program: string): Promise<void> {
-  for (const [signal, code] of Object.entries(SIGNAL_EXIT)) {
-    process.once(signal, () => {
-      // Step commands run in their own process groups (so a timeout can kill their children), which
-      // also keeps the terminal's Ctrl-C from reaching them: pass it on before leaving. An open repair
-      // transaction is rolled back by SQLite when the process ends, so nothing is half-applied.
-      void import('../commands/command-step-action.js').then(({ killRunningCommands }) => killRunningCommands()).finally(() => process.exit(code));
-    });
-  }
   // A reader that stops early (`opsheal heal all | head -1`) closes the pipe: that is not an error of
   // ours. The run goes on without stdout and exits with its own code. (Exiting at the closed pipe
   // stopped a heal at its next wait, before its repairs, and with no exit code set yet exited 0.)

@@ -4,7 +4,7 @@ import { textLine } from '../render/text-lines.js';
 import type { ConsoleSink } from './console-sink.js';
 import { recordEscalation } from './escalation-file.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
-import { realSleep } from './run-environment.js';
+import { cliRunnerEnvironment } from './run-environment.js';
 
 export interface RunPlansSettings {
   readonly sink: ConsoleSink;
@@ -25,14 +25,13 @@ export async function runPlans(
   const results: RunResult[] = [];
   for (const planOrFactory of plans) {
     const plan = typeof planOrFactory === 'function' ? await planOrFactory() : planOrFactory;
-    const result = await runClass(plan, {
-      now: settings.now,
-      sleep: realSleep,
-      emit: (event) => {
+    const result = await runClass(
+      plan,
+      cliRunnerEnvironment(settings.now, (event) => {
         const line = json ? jsonLine(event) : textLine(event);
         if (line !== undefined) sink.out(line);
-      },
-    });
+      }),
+    );
     if (result.outcome === 'escalated') await recordEscalation(result.payload, settings.env, sink);
     results.push(result);
   }

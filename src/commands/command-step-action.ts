@@ -209,13 +209,25 @@ function groupAlive(pid: number | undefined): boolean {
 }
 
 // Each child runs in its own process group, so a Ctrl-C at the terminal does not reach it. If opsheal
-// exits while one runs, take the group down with it. ('exit' does not fire on a fatal signal; the CLI
-// should turn SIGINT and SIGTERM into process.exit for this to cover them.)
+// exits while one runs, take the group down with it: on 'exit', and on SIGINT and SIGTERM, which
+// would otherwise end opsheal by their default action without a word to the group. The signal
+// listeners are there only while a command runs (opsheal waits on it, so they run at once); the rest
+// of the time the default action ends opsheal at once, even inside synchronous work.
 const runningGroups = new Set<number>();
 let exitHookInstalled = false;
 
+/** Exit codes for a run cut short by a signal, as shells report them (128 + signal number). */
+const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
+const SIGNALS = Object.keys(SIGNAL_EXIT) as Array<keyof typeof SIGNAL_EXIT>;
+
+function exitOnSignal(signal: NodeJS.Signals): void {
+  killRunningCommands();
+  process.exit(SIGNAL_EXIT[signal as keyof typeof SIGNAL_EXIT]);
+}
+
 function trackGroup(pid: number | undefined): void {
   if (pid === undefined) return;
+  if (runningGroups.size === 0) for (const signal of SIGNALS) process.on(signal, exitOnSignal);
   runningGroups.add(pid);
   if (!exitHookInstalled) {
     exitHookInstalled = true;
@@ -224,7 +236,8 @@ function trackGroup(pid: number | undefined): void {
 }
 
 function untrackGroup(pid: number | undefined): void {
-  if (pid !== undefined) runningGroups.delete(pid);
+  if (pid === undefined || !runningGroups.delete(pid)) return;
+  if (runningGroups.size === 0) for (const signal of SIGNALS) process.off(signal, exitOnSignal);
 }
 
 /** Sends SIGKILL to the process group of every step command still running. Safe to call at any time. */
@@ -235,8 +248,8 @@ export function killRunningCommands(): void {
     } catch {
       // Already gone.
     }
+    untrackGroup(pid);
   }
-  runningGroups.clear();
 }
 
 /** The end of a stream of text, bounded while it grows. */

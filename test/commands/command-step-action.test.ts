@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FAILURE_CLASSES } from '../../src/catalog/failure-classes.js';
 import { commandStepAction } from '../../src/commands/command-step-action.js';
+import { isGone } from '../support/process-gone.js';
 import { formatArgv } from '../../src/commands/format-argv.js';
 import type { CommandStepConfig } from '../../src/config/opsheal-config.js';
 import type { AttemptContext } from '../../src/core/step-action.js';
@@ -101,21 +102,6 @@ const context: AttemptContext = Object.freeze({ failureClass: 'index-drift', ste
 
 async function run(step: CommandStepConfig, options: Partial<Parameters<typeof commandStepAction>[1]> = {}): Promise<StepOutcome> {
   return commandStepAction(step, { baseDir: dir, ...options })(context);
-}
-
-/** Gone: no such process, or a zombie waiting for an init that does not reap. */
-function isGone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return true;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    return true;
-  }
 }
 
 function stderrTail(outcome: StepOutcome): string {
