@@ -138,6 +138,7 @@ function buildSchemas(z: typeof Zod.z) {
             misrouteRate: numberFrom(0, 1).optional(),
             lookupP95Ms: positiveNumber().optional(),
             sampleSize: integerFrom(1, 1_000_000).optional(),
+            maxOrphanedShare: numberFrom(0, 1).optional(),
           },
           { error: expected('expected an object') },
         )

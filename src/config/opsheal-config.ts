@@ -12,14 +12,19 @@ export interface CommandStepConfig {
   readonly nonRetryableExitCodes?: readonly number[];
 }
 
-/** The session-ambiguity policy. */
-export interface SessionThresholds {
+/** The healing policy's thresholds: session-ambiguity's, and how much index-drift deletes at once. */
+export interface Thresholds {
   /** Highest acceptable share of sampled rows misrouted or in ambiguous sessions (default 0.02). */
   readonly misrouteRate: number;
   /** Budget for the 95th percentile of a session look-up, in milliseconds (default 5). */
   readonly lookupP95Ms: number;
   /** How many of the most recently updated rows to sample (default 500). */
   readonly sampleSize: number;
+  /**
+   * index-drift: the largest share of the index's rows one heal deletes as orphaned (default 0.5;
+   * 10 rows always may be). Past it none are, and a person decides (orphan-allowance.ts). 1: no limit.
+   */
+  readonly maxOrphanedShare: number;
 }
 
 /**
@@ -35,7 +40,7 @@ export interface OpshealConfig {
   readonly specsRoot: string;
   readonly telemetry: { readonly schema: string; readonly docs: string; readonly events: string };
   readonly policy?: { readonly maxAttempts?: number; readonly backoffSeconds?: number };
-  readonly thresholds: SessionThresholds;
+  readonly thresholds: Thresholds;
   /** How long a healer waits for another one's lock on the workspace before giving up (default 10). */
   readonly lockTimeoutSeconds: number;
   /** Per class, per step name: a command that replaces the built-in action. */
@@ -48,7 +53,7 @@ export function defaultConfig(baseDir: string): OpshealConfig {
     baseDir,
     specsRoot: 'specs',
     telemetry: { schema: 'telemetry/schema.json', docs: 'telemetry/README.md', events: 'telemetry/events.jsonl' },
-    thresholds: { misrouteRate: 0.02, lookupP95Ms: 5, sampleSize: 500 },
+    thresholds: { misrouteRate: 0.02, lookupP95Ms: 5, sampleSize: 500, maxOrphanedShare: 0.5 },
     lockTimeoutSeconds: 10,
     steps: {},
   };

@@ -52,7 +52,7 @@ describe('loadConfig: valid files', () => {
       specsRoot: 'docs/specs',
       telemetry: { docs: 'docs/TELEMETRY.md' },
       policy: { maxAttempts: 5, backoffSeconds: 2 },
-      thresholds: { misrouteRate: 0.05 },
+      thresholds: { misrouteRate: 0.05, maxOrphanedShare: 0.25 },
       lockTimeoutSeconds: 0,
       steps: {
         'index-drift': {
@@ -73,7 +73,7 @@ describe('loadConfig: valid files', () => {
       specsRoot: 'docs/specs',
       telemetry: { schema: 'telemetry/schema.json', docs: 'docs/TELEMETRY.md', events: 'telemetry/events.jsonl' },
       policy: { maxAttempts: 5, backoffSeconds: 2 },
-      thresholds: { misrouteRate: 0.05, lookupP95Ms: 5, sampleSize: 500 },
+      thresholds: { misrouteRate: 0.05, lookupP95Ms: 5, sampleSize: 500, maxOrphanedShare: 0.25 },
       lockTimeoutSeconds: 0,
       steps: {
         'index-drift': {
@@ -102,7 +102,7 @@ describe('loadConfig: valid files', () => {
       '',
     ].join('\n'));
     const config = loadConfig(file);
-    expect(config.thresholds).toEqual({ misrouteRate: 0.02, lookupP95Ms: 12.5, sampleSize: 500 });
+    expect(config.thresholds).toEqual({ misrouteRate: 0.02, lookupP95Ms: 12.5, sampleSize: 500, maxOrphanedShare: 0.5 });
     expect(config.specsRoot).toBe('specs');
     expect(config.policy).toBeUndefined();
     expect(config.db).toBeUndefined();
@@ -259,6 +259,7 @@ describe('loadConfig: messages name the file, the dotted path, what was expected
     expect(jsonProblem({ thresholds: { misrouteRate: 2 } })).toBe('thresholds.misrouteRate: expected a number from 0 to 1 (got: 2)');
     expect(jsonProblem({ thresholds: { lookupP95Ms: 0 } })).toBe('thresholds.lookupP95Ms: expected a number > 0 (got: 0)');
     expect(jsonProblem({ thresholds: { sampleSize: 1000001 } })).toBe('thresholds.sampleSize: expected an integer from 1 to 1000000 (got: 1000001)');
+    expect(jsonProblem({ thresholds: { maxOrphanedShare: 1.5 } })).toBe('thresholds.maxOrphanedShare: expected a number from 0 to 1 (got: 1.5)');
     expect(jsonProblem({ lockTimeoutSeconds: -1 })).toBe('lockTimeoutSeconds: expected a number from 0 to 3600 (got: -1)');
     expect(jsonProblem({ thresholds: 0.02 })).toBe('thresholds: expected an object (got: 0.02)');
     expect(jsonProblem({ db: '' })).toBe('db: expected a non-empty string (got: "")');

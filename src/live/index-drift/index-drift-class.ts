@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { failureClassStep } from '../../catalog/failure-classes.js';
-import { retryableFailure, succeeded, type StepOutcome } from '../../core/step-outcome.js';
+import { nonRetryableFailure, retryableFailure, succeeded, type StepOutcome } from '../../core/step-outcome.js';
 import { afterCheck, afterFailure, beginIntegrityCheck, beginSoundnessCheck, startIntegrityCheck, startSoundnessCheck } from '../background-checks.js';
 import { escalationItems } from '../escalation-items.js';
 import { countByKind, nonZeroCounts } from '../finding-counts.js';
@@ -16,7 +16,8 @@ import { applyIndexRepair, filesWrittenBy } from './apply-index-repair.js';
 import { rememberedIndexDrift } from './remembered-detection.js';
 import { INDEX_DRIFT_KINDS } from './index-drift-state.js';
 import { injectIndexDrift, INDEX_DRIFT_FAULTS, checkIndexDriftInjectable } from './inject-index-drift.js';
-import { describeIndexOperation, planIndexRepair, type IndexRepairOperation } from './plan-index-repair.js';
+import { massOrphaningDecision } from './orphan-allowance.js';
+import { describeIndexOperation, orphansWithheld, planIndexRepair, type IndexRepairOperation } from './plan-index-repair.js';
 import { startFileScan } from '../memory-file-scan.js';
 import { readIndexDriftState, readIndexSide, type ReadIndexDriftState } from './read-index-drift-state.js';
 
@@ -42,11 +43,13 @@ export const indexDriftClass: LiveClass = {
   async plan(context) {
     return withIndexDatabase(context, 'read', (index) => {
       const { read, check } = readAndJudge(context, index);
-      const operations = planIndexRepair(read.state, check.findings);
+      const maxShare = context.config.thresholds.maxOrphanedShare;
+      const operations = planIndexRepair(read.state, check.findings, maxShare);
+      const withheld = orphansWithheld(read.state, check.findings, maxShare);
       return {
         check,
         changes: operations.map((operation) => describeIndexOperation(operation, context.paths.root)),
-        needsDecision: check.findings.filter((finding) => finding.kind === 'unreadable-file'),
+        needsDecision: check.findings.filter((finding) => finding.kind === 'unreadable-file' || (withheld && finding.kind === 'orphaned')),
       };
     });
   },
@@ -63,11 +66,13 @@ export const indexDriftClass: LiveClass = {
         // The files rows are written from are read again as soon as the plan names them, on a helper
         // when one runs, while this thread goes on to the backup and the look-ups before the writes.
         let ahead: MetadataAhead | undefined;
+        let withheld = 0;
         const result = await repairUnderLock<IndexRepairOperation>(context, () => openIndex(context, 'write').db, {
           plan: (db) => {
-            const operations = planFromDatabase(context, db);
-            ahead = readMetadataAhead(context, filesWrittenBy(operations));
-            return operations;
+            const planned = planFromDatabase(context, db);
+            withheld = planned.withheldOrphans;
+            ahead = readMetadataAhead(context, filesWrittenBy(planned.operations));
+            return planned.operations;
           },
           apply: (db, operations) => applyIndexRepair(db, operations, {
             workspaceRoot: context.paths.root,
@@ -84,7 +89,7 @@ export const indexDriftClass: LiveClass = {
         });
         // The verify's SQLite checks, begun on the database as the repair left it (background-checks.ts).
         if (running?.has('verify') !== false) beginIntegrityCheck(context);
-        return succeeded(nonZeroCounts(result.counts));
+        return succeeded(nonZeroCounts({ ...result.counts, orphans_withheld: withheld }));
       }),
 
       verify: () => guarded(() => withIndexDatabase(context, 'write', (index): StepOutcome => {
@@ -95,7 +100,15 @@ export const indexDriftClass: LiveClass = {
         const report = checkReport({ ...read, state: { ...read.state, ftsIntegrityOk: integrity.ftsOk } });
         const problems = [...report.findings, ...integrity.problems];
         if (problems.length === 0) return succeeded({ integrity: 'ok' });
-        return retryableFailure('index still differs from the memory files', nonZeroCounts(countByKind(INDEX_DRIFT_KINDS, problems)), escalationItems(DECISION, problems));
+        const counts = nonZeroCounts(countByKind(INDEX_DRIFT_KINDS, problems));
+        const maxShare = context.config.thresholds.maxOrphanedShare;
+        if (orphansWithheld(read.state, report.findings, maxShare)) {
+          // The repair left them on purpose, and will again: no retry can cure it, a person decides.
+          const orphaned = report.findings.filter((finding) => finding.kind === 'orphaned');
+          const decision = massOrphaningDecision(orphaned.length, read.state.rows.length, maxShare, context.paths.specsRoot);
+          return nonRetryableFailure('too many memory files are gone to delete their rows on a guess', counts, escalationItems(decision, orphaned));
+        }
+        return retryableFailure('index still differs from the memory files', counts, escalationItems(DECISION, problems));
       })),
     };
   },
@@ -144,11 +157,17 @@ function checkReport(read: ReadIndexDriftState): CheckReport {
   };
 }
 
-/** Plans inside the repair's transaction, from the rows as they are now and the run's file scan. */
-function planFromDatabase(context: LiveContext, db: Database): IndexRepairOperation[] {
+/**
+ * Plans inside the repair's transaction, from the rows as they are now and the run's file scan; with
+ * how many orphaned rows the plan leaves for a person (orphan-allowance.ts).
+ */
+function planFromDatabase(context: LiveContext, db: Database): { operations: IndexRepairOperation[]; withheldOrphans: number } {
   const index = { db, vectorsLoaded: vectorsWritable(db) };
   const read = readIndexDriftState(context, index);
-  return planIndexRepair(read.state, rememberedIndexDrift(read.state).findings);
+  const { findings } = rememberedIndexDrift(read.state);
+  const maxShare = context.config.thresholds.maxOrphanedShare;
+  const withheldOrphans = orphansWithheld(read.state, findings, maxShare) ? findings.filter((finding) => finding.kind === 'orphaned').length : 0;
+  return { operations: planIndexRepair(read.state, findings, maxShare), withheldOrphans };
 }
 
 function sameFiles(a: readonly MemoryFileRecord[], b: readonly MemoryFileRecord[]): boolean {

@@ -4,6 +4,7 @@ import type { Finding, PlannedChange } from '../live-class.js';
 import { locateRowPath } from '../memory-path.js';
 import { fileByPathOf } from '../files-by-path.js';
 import type { IndexDriftState } from './index-drift-state.js';
+import { tooManyOrphans } from './orphan-allowance.js';
 
 /** One change to the index; `apply-index-repair` carries them out. */
 export type IndexRepairOperation =
@@ -17,9 +18,12 @@ export type IndexRepairOperation =
 /**
  * The repair for the findings: insert missing rows, refresh stale ones, delete orphaned ones (with
  * their vectors), rebuild FTS once if any of it is out of step, drop orphaned vectors, and mark rows
- * that claim a vector they lack as pending. Pure; the files are never part of a plan.
+ * that claim a vector they lack as pending. Orphaned rows are deleted only within the allowance
+ * (`maxOrphanedShare` of the rows, orphan-allowance.ts): past it, none are, and a person decides.
+ * Pure; the files are never part of a plan.
  */
-export function planIndexRepair(state: IndexDriftState, findings: readonly Finding[]): IndexRepairOperation[] {
+export function planIndexRepair(state: IndexDriftState, findings: readonly Finding[], maxOrphanedShare: number): IndexRepairOperation[] {
+  const deleteOrphans = !orphansWithheld(state, findings, maxOrphanedShare);
   const fileAt = fileByPathOf(state.files);
   // Only the rows a finding names (the last of a duplicated id, as a Map of them all would keep).
   const named = new Set<number>();
@@ -39,7 +43,7 @@ export function planIndexRepair(state: IndexDriftState, findings: readonly Findi
         if (row && file) operations.push({ op: 'refresh-row', row, file });
         break;
       case 'orphaned':
-        if (row && finding.path !== undefined) operations.push({ op: 'delete-row', row, relativePath: finding.path });
+        if (deleteOrphans && row && finding.path !== undefined) operations.push({ op: 'delete-row', row, relativePath: finding.path });
         break;
       case 'fts-out-of-step':
         ftsRebuild = true;
@@ -55,6 +59,12 @@ export function planIndexRepair(state: IndexDriftState, findings: readonly Findi
   // Rebuilt last, so it indexes the rows as the other operations leave them.
   if (ftsRebuild) operations.push({ op: 'rebuild-fts' });
   return operations;
+}
+
+/** True when the findings orphan more of the state's rows than one heal deletes: the repair leaves them all. */
+export function orphansWithheld(state: IndexDriftState, findings: readonly Finding[], maxOrphanedShare: number): boolean {
+  const orphaned = findings.reduce((count, finding) => count + (finding.kind === 'orphaned' ? 1 : 0), 0);
+  return tooManyOrphans(orphaned, state.rows.length, maxOrphanedShare);
 }
 
 /** How an operation is shown in a plan (`--dry-run`) and in what a repair reports. */

@@ -8,7 +8,7 @@ const b = file('001-alpha', 'b.md');
 const c = file('002-beta', 'c.md');
 
 function planFor(input: ReturnType<typeof state>) {
-  return planIndexRepair(input, detectIndexDrift(input).findings);
+  return planIndexRepair(input, detectIndexDrift(input).findings, 1);
 }
 
 describe('planIndexRepair', () => {
@@ -44,7 +44,7 @@ describe('planIndexRepair', () => {
     const foreign = rowFor(5, a, { filePath: '/elsewhere/specs/001-alpha/memory/a.md' });
     const input = state([a], [rowFor(1, a), foreign], { unreadable: [{ relativePath: 'specs/x/memory/bad.md', reason: 'binary' }] });
     expect(planFor(input)).toEqual([]);
-    expect(planIndexRepair(input, [{ kind: 'missing', path: 'specs/none/memory/none.md' }, { kind: 'stale', memoryId: 404, path: a.relativePath }])).toEqual([]);
+    expect(planIndexRepair(input, [{ kind: 'missing', path: 'specs/none/memory/none.md' }, { kind: 'stale', memoryId: 404, path: a.relativePath }], 1)).toEqual([]);
   });
 
   it('describes each operation for the dry-run plan, with workspace-relative paths', () => {
