@@ -340,6 +340,19 @@ function cases(scratch, random) {
       }],
     },
     {
+      // A folder that is there but empty (a mount point with nothing mounted, the wrong one
+      // configured): every row looks orphaned, and deleting them all would be a guess.
+      name: 'an empty specs folder (index intact)',
+      setup: (root) => {
+        rmSync(join(root, 'specs'), { recursive: true });
+        mkdirSync(join(root, 'specs'));
+      },
+      expect: [expectExit('check', 1), expectExit('heal', 1), (runs, root, state) => {
+        const [{ n }] = rowsWhere(root, 'SELECT count(*) AS n FROM memory_index');
+        return n === state.rows ? undefined : `LOST: the index lost ${state.rows - n} of its ${state.rows} rows because the specs folder was empty`;
+      }],
+    },
+    {
       name: 'specs is a file',
       setup: (root) => {
         rmSync(join(root, 'specs'), { recursive: true });
