@@ -97,7 +97,7 @@ export const indexDriftClass: LiveClass = {
         const scan = startFileScan(context);
         const read = afterCheck(checked, () => readIndexDriftState(context, index, undefined, scan));
         const integrity = checked();
-        const report = checkReport({ ...read, state: { ...read.state, ftsIntegrityOk: integrity.ftsOk } });
+        const report = checkReport({ ...read, state: { ...read.state, ftsIntegrityOk: integrity.ftsOk } }, context.config.thresholds.maxOrphanedShare);
         const problems = [...report.findings, ...integrity.problems];
         if (problems.length === 0) return succeeded({ integrity: 'ok' });
         const counts = nonZeroCounts(countByKind(INDEX_DRIFT_KINDS, problems));
@@ -138,16 +138,19 @@ function readAndJudge(context: LiveContext, index: IndexDatabase, repairFollows 
   const sound = startSoundnessCheck(context, index.db);
   const judged = afterFailure(sound, () => {
     const read = readIndexDriftState(context, index, undefined, scan);
-    return { read, check: checkReport(read) };
+    return { read, check: checkReport(read, context.config.thresholds.maxOrphanedShare) };
   });
   if (!leaveToRepair || judged.check.findings.length === 0) sound();
   return judged;
 }
 
-function checkReport(read: ReadIndexDriftState): CheckReport {
+function checkReport(read: ReadIndexDriftState, maxOrphanedShare: number): CheckReport {
   const { findings, foreignRows } = rememberedIndexDrift(read.state);
   const notes = [...read.notes];
   if (foreignRows > 0) notes.push(`${foreignRows} rows point outside the workspace: counted as foreign and left alone`);
+  if (orphansWithheld(read.state, findings, maxOrphanedShare)) {
+    notes.push(`more rows are orphaned than thresholds.maxOrphanedShare (${maxOrphanedShare}) lets one heal delete: a heal will leave them and escalate`);
+  }
   return {
     failureClass: CLASS,
     counts: countByKind(INDEX_DRIFT_KINDS, findings),

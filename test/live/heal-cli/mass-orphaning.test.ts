@@ -25,6 +25,10 @@ describe('a heal that would delete most of the index', () => {
     const rows = indexRows(workspace.paths.db);
     const ledger = ledgerRows(workspace.paths.db);
 
+    const check = runBin('opsheal', ['check', 'index-drift', '--workspace', workspace.root]);
+    expect(check.status).toBe(1);
+    expect(check.stdout).toContain('note: more rows are orphaned than thresholds.maxOrphanedShare (0.5) lets one heal delete: a heal will leave them and escalate');
+
     const plan = runBin('opsheal', ['heal', 'index-drift', '--workspace', workspace.root, '--dry-run']);
     expect(plan.status).toBe(0);
     expect(plan.stdout).toContain(`PLAN | class=index-drift changes=0 needs_decision=${rows.length} orphaned=${rows.length}`);
@@ -63,6 +67,7 @@ describe('a heal that would delete most of the index', () => {
     const workspace = template.copy();
     const inject = runBin('opsheal', ['inject', 'index-drift', '--workspace', workspace.root, '--kind', 'deleted-file', '--count', '12']);
     expect(inject.status).toBe(0);
+    expect(runBin('opsheal', ['check', 'index-drift', '--workspace', workspace.root]).stdout).not.toContain('maxOrphanedShare');
     const heal = runBin('opsheal', ['heal', 'index-drift', '--workspace', workspace.root]);
     expect(heal.status).toBe(0);
     expect(heal.stdout).toContain('deleted=12');
