@@ -17,7 +17,7 @@ import { rememberedIndexDrift } from './remembered-detection.js';
 import { INDEX_DRIFT_KINDS } from './index-drift-state.js';
 import { injectIndexDrift, INDEX_DRIFT_FAULTS, checkIndexDriftInjectable } from './inject-index-drift.js';
 import { massOrphaningDecision } from './orphan-allowance.js';
-import { describeIndexOperation, orphansWithheld, planIndexRepair, type IndexRepairOperation } from './plan-index-repair.js';
+import { describeIndexOperation, planIndexRepair, withheldOrphans, type IndexRepairOperation } from './plan-index-repair.js';
 import { startFileScan } from '../memory-file-scan.js';
 import { readIndexDriftState, readIndexSide, type ReadIndexDriftState } from './read-index-drift-state.js';
 
@@ -45,11 +45,13 @@ export const indexDriftClass: LiveClass = {
       const { read, check } = readAndJudge(context, index);
       const maxShare = context.config.thresholds.maxOrphanedShare;
       const operations = planIndexRepair(read.state, check.findings, maxShare);
-      const withheld = orphansWithheld(read.state, check.findings, maxShare);
       return {
         check,
         changes: operations.map((operation) => describeIndexOperation(operation, context.paths.root)),
-        needsDecision: check.findings.filter((finding) => finding.kind === 'unreadable-file' || (withheld && finding.kind === 'orphaned')),
+        needsDecision: [
+          ...check.findings.filter((finding) => finding.kind === 'unreadable-file'),
+          ...withheldOrphans(read.state, check.findings, maxShare),
+        ],
       };
     });
   },
@@ -102,9 +104,9 @@ export const indexDriftClass: LiveClass = {
         if (problems.length === 0) return succeeded({ integrity: 'ok' });
         const counts = nonZeroCounts(countByKind(INDEX_DRIFT_KINDS, problems));
         const maxShare = context.config.thresholds.maxOrphanedShare;
-        if (orphansWithheld(read.state, report.findings, maxShare)) {
+        const orphaned = withheldOrphans(read.state, report.findings, maxShare);
+        if (orphaned.length > 0) {
           // The repair left them on purpose, and will again: no retry can cure it, a person decides.
-          const orphaned = report.findings.filter((finding) => finding.kind === 'orphaned');
           const decision = massOrphaningDecision(orphaned.length, read.state.rows.length, maxShare, context.paths.specsRoot);
           return nonRetryableFailure('too many memory files are gone to delete their rows on a guess', counts, escalationItems(decision, orphaned));
         }
@@ -148,7 +150,7 @@ function checkReport(read: ReadIndexDriftState, maxOrphanedShare: number): Check
   const { findings, foreignRows } = rememberedIndexDrift(read.state);
   const notes = [...read.notes];
   if (foreignRows > 0) notes.push(`${foreignRows} rows point outside the workspace: counted as foreign and left alone`);
-  if (orphansWithheld(read.state, findings, maxOrphanedShare)) {
+  if (withheldOrphans(read.state, findings, maxOrphanedShare).length > 0) {
     notes.push(`more rows are orphaned than thresholds.maxOrphanedShare (${maxOrphanedShare}) lets one heal delete: a heal will leave them and escalate`);
   }
   return {
@@ -169,8 +171,7 @@ function planFromDatabase(context: LiveContext, db: Database): { operations: Ind
   const read = readIndexDriftState(context, index);
   const { findings } = rememberedIndexDrift(read.state);
   const maxShare = context.config.thresholds.maxOrphanedShare;
-  const withheldOrphans = orphansWithheld(read.state, findings, maxShare) ? findings.filter((finding) => finding.kind === 'orphaned').length : 0;
-  return { operations: planIndexRepair(read.state, findings, maxShare), withheldOrphans };
+  return { operations: planIndexRepair(read.state, findings, maxShare), withheldOrphans: withheldOrphans(read.state, findings, maxShare).length };
 }
 
 function sameFiles(a: readonly MemoryFileRecord[], b: readonly MemoryFileRecord[]): boolean {

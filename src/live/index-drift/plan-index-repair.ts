@@ -23,7 +23,7 @@ export type IndexRepairOperation =
  * Pure; the files are never part of a plan.
  */
 export function planIndexRepair(state: IndexDriftState, findings: readonly Finding[], maxOrphanedShare: number): IndexRepairOperation[] {
-  const deleteOrphans = !orphansWithheld(state, findings, maxOrphanedShare);
+  const deleteOrphans = withheldOrphans(state, findings, maxOrphanedShare).length === 0;
   const fileAt = fileByPathOf(state.files);
   // Only the rows a finding names (the last of a duplicated id, as a Map of them all would keep).
   const named = new Set<number>();
@@ -61,10 +61,13 @@ export function planIndexRepair(state: IndexDriftState, findings: readonly Findi
   return operations;
 }
 
-/** True when the findings orphan more of the state's rows than one heal deletes: the repair leaves them all. */
-export function orphansWithheld(state: IndexDriftState, findings: readonly Finding[], maxOrphanedShare: number): boolean {
-  const orphaned = findings.reduce((count, finding) => count + (finding.kind === 'orphaned' ? 1 : 0), 0);
-  return tooManyOrphans(orphaned, state.rows.length, maxOrphanedShare);
+/**
+ * The orphaned findings the repair leaves for a person: all of them when they are more of the state's
+ * rows than one heal deletes (orphan-allowance.ts), else none.
+ */
+export function withheldOrphans(state: IndexDriftState, findings: readonly Finding[], maxOrphanedShare: number): Finding[] {
+  const orphaned = findings.filter((finding) => finding.kind === 'orphaned');
+  return tooManyOrphans(orphaned.length, state.rows.length, maxOrphanedShare) ? orphaned : [];
 }
 
 /** How an operation is shown in a plan (`--dry-run`) and in what a repair reports. */
