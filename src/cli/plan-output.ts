@@ -20,7 +20,10 @@ export async function printPlan(entry: PreparedClass, live: LiveContext, setting
   const commands = entry.commandSteps.map((step) => [step, formatArgv(configured[step]?.command ?? [])] as const);
   // The built-in plan only means something when the built-in repair step would run.
   const repairStep = failureClassStep(failureClass, 'repair').name;
-  const report = entry.liveClass && !entry.commandSteps.includes(repairStep) ? await entry.liveClass.plan(live) : undefined;
+  const planned = entry.liveClass && !entry.commandSteps.includes(repairStep) ? await entry.liveClass.plan(live) : undefined;
+  // A heal whose detect finds nothing ends HEALTHY there and repairs nothing, whatever a repair
+  // would otherwise also see to (session-ambiguity's look-up index): the plan says the same.
+  const report = planned && planned.check.findings.length === 0 ? { ...planned, changes: [], needsDecision: [] } : planned;
   const counts = report ? nonZeroCounts(report.check.counts) : {};
 
   if (json) {

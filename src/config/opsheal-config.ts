@@ -21,8 +21,9 @@ export interface Thresholds {
   /** How many of the most recently updated rows to sample (default 500). */
   readonly sampleSize: number;
   /**
-   * index-drift: the largest share of the index's rows one heal deletes as orphaned (default 0.5;
-   * 10 rows always may be). Past it none are, and a person decides (orphan-allowance.ts). 1: no limit.
+   * index-drift: the largest share of the workspace's memory rows (not foreign rows, not other
+   * files' rows) one heal deletes as orphaned (default 0.5; 10 rows always may be). Past it none
+   * are, and a person decides (orphan-allowance.ts). 1: no limit.
    */
   readonly maxOrphanedShare: number;
 }

@@ -1,4 +1,5 @@
 import type { KnownFileValues, MemoryFileScan } from '../workspace/memory-file-source.js';
+import { specsRootUnderWorkspace } from '../workspace/memory-files.js';
 import { keptRowSummaries } from './cached-row-summaries.js';
 import { prepareIndexRows } from './index-drift/detect-index-drift.js';
 import type { LiveContext } from './live-class.js';
@@ -22,7 +23,7 @@ function knownFromRows(context: LiveContext): KnownFileValues | undefined {
   const rows = keptRowSummaries(context);
   if (rows === undefined) return undefined;
   // Made once per rows array, and what index-drift judges the rows by anyway.
-  const { byPath } = prepareIndexRows(rows, context.paths.root);
+  const { byPath } = prepareIndexRows(rows, context.paths.root, specsRootUnderWorkspace(context.paths));
   return (relativePath) => {
     const at = byPath.get(relativePath);
     return at === undefined ? undefined : rows[typeof at === 'number' ? at : (at[0] as number)];

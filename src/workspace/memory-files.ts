@@ -35,6 +35,21 @@ export function specFolderOf(relativePathUnderSpecs: string): string | undefined
   return relativePathUnderSpecs.length - slash - 1 > '.md'.length ? specFolder : undefined;
 }
 
+/** The specs root relative to the workspace root, `/`-separated (`specs` unless configured otherwise). */
+export function specsRootUnderWorkspace(paths: Pick<WorkspacePaths, 'root' | 'specsRoot'>): string {
+  return toSlashes(relative(paths.root, normalize(paths.specsRoot)));
+}
+
+/**
+ * Whether a workspace-relative path (`/`-separated) is where a memory file lives: under the specs
+ * root (`specsUnderRoot`, see {@link specsRootUnderWorkspace}) and named as {@link specFolderOf} says.
+ */
+export function isMemoryFilePath(relativePath: string, specsUnderRoot: string): boolean {
+  if (specsUnderRoot === '') return specFolderOf(relativePath) !== undefined;
+  if (!relativePath.startsWith(specsUnderRoot) || relativePath.charCodeAt(specsUnderRoot.length) !== 47 /* / */) return false;
+  return specFolderOf(relativePath.slice(specsUnderRoot.length + 1)) !== undefined;
+}
+
 /**
  * Scans the specs root for memory files, reading one file at a time (contents are never held
  * beyond the file being read), and returns the records and the unreadable files, each sorted by
@@ -85,7 +100,7 @@ export function* listMemoryFiles(paths: WorkspacePaths, listings?: FolderListing
   const visited = new Set<string>();
   const specsStats = folderStats(paths.specsRoot);
   if (specsStats === undefined) {
-    yield unreadableAt(toSlashes(relative(paths.root, paths.specsRoot)), existsAtAll(paths.specsRoot) ? 'not-a-file' : 'vanished');
+    yield unreadableAt(specsRootUnderWorkspace(paths), existsAtAll(paths.specsRoot) ? 'not-a-file' : 'vanished');
     return;
   }
   visited.add(specsStats.identity);
@@ -96,7 +111,7 @@ export function* listMemoryFiles(paths: WorkspacePaths, listings?: FolderListing
   const start: PendingFolder = {
     path: specsRoot.length > 1 && specsRoot.endsWith(sep) ? specsRoot.slice(0, -1) : specsRoot,
     underSpecs: '',
-    underRoot: toSlashes(relative(paths.root, specsRoot)),
+    underRoot: specsRootUnderWorkspace(paths),
     stats: specsStats,
   };
   // Linked folders wait until every real folder is walked (see above); they may queue more.

@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import { existsSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { appendLedgerEntries } from '../../workspace/ledger-append.js';
 import type { NewLedgerEntry } from '../../workspace/ledger-entry.js';
@@ -71,7 +71,7 @@ export function applyIndexRepair(db: Database, operations: readonly IndexRepairO
   for (const operation of operations) {
     // The file may have come back since the scan (the memory server writing as we heal): a row is
     // only deleted when its file is still gone inside the transaction.
-    if (operation.op === 'delete-row' && existsSync(join(settings.workspaceRoot, operation.relativePath))) cameBack.add(operation);
+    if (operation.op === 'delete-row' && fileMayBeAt(join(settings.workspaceRoot, operation.relativePath))) cameBack.add(operation);
   }
   const files = filesWrittenBy(operations);
   const read = settings.metadataOf(files);
@@ -192,4 +192,21 @@ function firstUnusedId(db: Database, vectorsWritable: boolean): number {
   ).get() as { top: number | null }).top ?? 0;
   const topVector = vectorsWritable ? Number((db.prepare('SELECT max(rowid) AS top FROM vec_memories').get() as { top: number | bigint | null }).top ?? 0) : 0;
   return Math.max(topRow, topLinked, topVector) + 1;
+}
+
+/**
+ * Whether a file may be at `path`: one is (a link to one counts), or what is there cannot be told.
+ * A folder or anything else that is not a file is no memory file, so its row is still orphaned;
+ * were it taken for the file come back, the row would never be deleted and every heal would
+ * escalate for it.
+ */
+function fileMayBeAt(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch (error) {
+    // Gone, or a folder on the way is now a file: nothing there. Anything else (no permission to
+    // look, say): perhaps there is, and the row is kept.
+    const code = (error as NodeJS.ErrnoException).code;
+    return code !== 'ENOENT' && code !== 'ENOTDIR';
+  }
 }

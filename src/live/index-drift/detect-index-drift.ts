@@ -1,5 +1,7 @@
 import type { IndexRowSummary } from '../../workspace/index-row.js';
 import type { Finding } from '../live-class.js';
+import { isMemoryFilePath } from '../../workspace/memory-files.js';
+import { hashPair } from '../hash-pair.js';
 import { locateRowPath } from '../memory-path.js';
 import { byId, byPathThenId } from '../compare.js';
 import type { IndexDriftState } from './index-drift-state.js';
@@ -8,6 +10,11 @@ export interface IndexDriftFindings {
   readonly findings: readonly Finding[];
   /** Rows whose file lies outside the workspace: never judged, never deleted. */
   readonly foreignRows: number;
+  /**
+   * Rows inside the workspace whose path is not a memory file's (the server also indexes spec
+   * documents, READMEs and constitutional rules): not index-drift's to judge, never deleted.
+   */
+  readonly otherRows: number;
 }
 
 /**
@@ -21,7 +28,7 @@ export interface IndexDriftFindings {
  * still being read, and what is left once they are is one look-up per file.
  */
 export function detectIndexDrift(state: IndexDriftState): IndexDriftFindings {
-  const rows = prepareIndexRows(state.rows, state.workspaceRoot);
+  const rows = prepareIndexRows(state.rows, state.workspaceRoot, state.specsUnderRoot);
   // A file that exists but cannot be read is not gone: its row must not look orphaned, and no
   // repair can index it, so it is reported for a person instead.
   // An unreadable entry may be a whole folder that could not be listed: its files are not gone either.
@@ -53,7 +60,8 @@ export function detectIndexDrift(state: IndexDriftState): IndexDriftFindings {
       // the file: comparing it with the file's hash would call every such row stale. Its file being
       // there is what index-drift can judge; the whole-file row (anchor_id NULL) carries the hash.
       if (row.anchorId === null && row.contentHash !== file.contentHash) {
-        stale.push({ kind: 'stale', memoryId: row.id, path: file.relativePath, detail: `hash ${short(row.contentHash)} != ${short(file.contentHash)}` });
+        const [stored, current] = hashPair(row.contentHash, file.contentHash);
+        stale.push({ kind: 'stale', memoryId: row.id, path: file.relativePath, detail: `hash ${stored} != ${current}` });
         continue;
       }
       if (vectorIds !== undefined && row.embeddingStatus === 'success' && !vectorIds.has(row.id)) {
@@ -99,31 +107,38 @@ export function detectIndexDrift(state: IndexDriftState): IndexDriftFindings {
       ...unreadable.sort(byPathThenId),
     ],
     foreignRows: rows.foreign,
+    otherRows: rows.other,
   };
 }
 
 /** What detection needs of the rows alone. */
 export interface PreparedIndexRows {
-  /** Each row's workspace-relative path, by position; `undefined` for a foreign row. */
+  /** Each memory row's workspace-relative path, by position; `undefined` for a foreign or other row. */
   readonly paths: ReadonlyArray<string | undefined>;
   /** The positions of the rows pointing at each path: one position, or several (a file's anchor rows). */
   readonly byPath: ReadonlyMap<string, number | number[]>;
   readonly foreign: number;
+  /** Rows inside the workspace at paths no memory file can have ({@link IndexDriftFindings.otherRows}). */
+  readonly other: number;
   readonly ids: IdSet;
 }
 
-const prepared = new WeakMap<readonly IndexRowSummary[], { readonly workspaceRoot: string; readonly rows: PreparedIndexRows }>();
+const prepared = new WeakMap<
+  readonly IndexRowSummary[],
+  { readonly workspaceRoot: string; readonly specsUnderRoot: string; readonly rows: PreparedIndexRows }
+>();
 
 /**
  * Where each row points and which ids there are, worked out once per rows array and workspace (the
  * run's index reads hand out the same array while nothing committed). Pure; rows are never mutated.
  */
-export function prepareIndexRows(rows: readonly IndexRowSummary[], workspaceRoot: string): PreparedIndexRows {
+export function prepareIndexRows(rows: readonly IndexRowSummary[], workspaceRoot: string, specsUnderRoot: string): PreparedIndexRows {
   const kept = prepared.get(rows);
-  if (kept !== undefined && kept.workspaceRoot === workspaceRoot) return kept.rows;
+  if (kept !== undefined && kept.workspaceRoot === workspaceRoot && kept.specsUnderRoot === specsUnderRoot) return kept.rows;
   const paths = new Array<string | undefined>(rows.length);
   const byPath = new Map<string, number | number[]>();
   let foreign = 0;
+  let other = 0;
   rows.forEach((row, index) => {
     const location = locateRowPath(row.filePath, workspaceRoot);
     if (location.kind === 'foreign') {
@@ -131,14 +146,18 @@ export function prepareIndexRows(rows: readonly IndexRowSummary[], workspaceRoot
       return;
     }
     const path = location.relativePath;
+    if (!isMemoryFilePath(path, specsUnderRoot)) {
+      other += 1;
+      return;
+    }
     paths[index] = path;
     const earlier = byPath.get(path);
     if (earlier === undefined) byPath.set(path, index);
     else if (typeof earlier === 'number') byPath.set(path, [earlier, index]);
     else earlier.push(index);
   });
-  const result: PreparedIndexRows = { paths, byPath, foreign, ids: idSetOf(rows.map((row) => row.id)) };
-  prepared.set(rows, { workspaceRoot, rows: result });
+  const result: PreparedIndexRows = { paths, byPath, foreign, other, ids: idSetOf(rows.map((row) => row.id)) };
+  prepared.set(rows, { workspaceRoot, specsUnderRoot, rows: result });
   return result;
 }
 
@@ -188,6 +207,3 @@ function idSet(ids: readonly number[]): IdSet {
   return { has: (id) => Number.isSafeInteger(id) && id >= 0 && id <= max && marks[id] === 1, values: () => values };
 }
 
-function short(hash: string | null): string {
-  return hash === null ? 'none' : hash.slice(0, 12);
-}

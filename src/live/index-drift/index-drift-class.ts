@@ -17,7 +17,7 @@ import { rememberedIndexDrift } from './remembered-detection.js';
 import { INDEX_DRIFT_KINDS } from './index-drift-state.js';
 import { injectIndexDrift, INDEX_DRIFT_FAULTS, checkIndexDriftInjectable } from './inject-index-drift.js';
 import { massOrphaningDecision } from './orphan-allowance.js';
-import { describeIndexOperation, planIndexRepair, withheldOrphans, type IndexRepairOperation } from './plan-index-repair.js';
+import { describeIndexOperation, memoryRowCount, planIndexRepair, withheldOrphans, type IndexRepairOperation } from './plan-index-repair.js';
 import { startFileScan } from '../memory-file-scan.js';
 import { readIndexDriftState, readIndexSide, type ReadIndexDriftState } from './read-index-drift-state.js';
 
@@ -25,6 +25,9 @@ const CLASS = 'index-drift';
 
 /** What a person must decide when index drift outlives the repair. */
 const DECISION = 'the index still differs from the memory files after repair: decide what each listed file or row should be (an unreadable file must be fixed or removed by hand)';
+const UNREADABLE_DECISION =
+  'these memory files cannot be read (permissions, not text, not a regular file, or a symlink that leads nowhere or out of the workspace): ' +
+  'fix or remove each by hand, then heal again; their rows are left alone meanwhile';
 
 /** Index drift, live: compare the files with memory_index, FTS and vectors; rebuild what differs. */
 export const indexDriftClass: LiveClass = {
@@ -107,8 +110,13 @@ export const indexDriftClass: LiveClass = {
         const orphaned = withheldOrphans(read.state, report.findings, maxShare);
         if (orphaned.length > 0) {
           // The repair left them on purpose, and will again: no retry can cure it, a person decides.
-          const decision = massOrphaningDecision(orphaned.length, read.state.rows.length, maxShare, context.paths.specsRoot);
+          const decision = massOrphaningDecision(orphaned.length, memoryRowCount(read.state), maxShare, context.paths.specsRoot);
           return nonRetryableFailure('too many memory files are gone to delete their rows on a guess', counts, escalationItems(decision, orphaned));
+        }
+        // A file that cannot be read stays so until a person acts (only one that vanished mid-read
+        // may be back on a retry): waiting out the retries would only delay the escalation.
+        if (problems.every((problem) => problem.kind === 'unreadable-file' && problem.detail !== 'vanished')) {
+          return nonRetryableFailure('memory files cannot be read, which no retry cures', counts, escalationItems(UNREADABLE_DECISION, problems));
         }
         return retryableFailure('index still differs from the memory files', counts, escalationItems(DECISION, problems));
       })),
@@ -147,9 +155,12 @@ function readAndJudge(context: LiveContext, index: IndexDatabase, repairFollows 
 }
 
 function checkReport(read: ReadIndexDriftState, maxOrphanedShare: number): CheckReport {
-  const { findings, foreignRows } = rememberedIndexDrift(read.state);
+  const { findings, foreignRows, otherRows } = rememberedIndexDrift(read.state);
   const notes = [...read.notes];
   if (foreignRows > 0) notes.push(`${foreignRows} rows point outside the workspace: counted as foreign and left alone`);
+  if (otherRows > 0) {
+    notes.push(`${otherRows} rows index files that are not memory files (spec documents, READMEs, constitutional rules): not judged and left alone`);
+  }
   if (withheldOrphans(read.state, findings, maxOrphanedShare).length > 0) {
     notes.push(`more rows are orphaned than thresholds.maxOrphanedShare (${maxOrphanedShare}) lets one heal delete: a heal will leave them and escalate`);
   }

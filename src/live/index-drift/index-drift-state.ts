@@ -4,6 +4,8 @@ import type { MemoryFileRecord, UnreadableMemoryFile } from '../../workspace/mem
 /** Everything index-drift detection looks at, as read from the workspace. */
 export interface IndexDriftState {
   readonly workspaceRoot: string;
+  /** The specs root relative to the workspace, `/`-separated: rows elsewhere are not memory rows. */
+  readonly specsUnderRoot: string;
   readonly files: readonly MemoryFileRecord[];
   /** Files under a memory folder that could not be read: their rows are neither orphaned nor stale. */
   readonly unreadable: readonly UnreadableMemoryFile[];

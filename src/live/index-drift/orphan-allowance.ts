@@ -21,7 +21,7 @@ export function tooManyOrphans(orphaned: number, rows: number, maxShare: number)
 /** What a person must decide when the allowance held the deletions back. */
 export function massOrphaningDecision(orphaned: number, rows: number, maxShare: number, specsRoot: string): string {
   return (
-    `${orphaned} of the index's ${rows} rows name memory files that are gone, more than one heal deletes ` +
+    `${orphaned} of the workspace's ${rows} memory rows name files that are gone, more than one heal deletes ` +
     `(thresholds.maxOrphanedShare ${maxShare}, at least ${ALWAYS_DELETABLE_ORPHANS}): if the specs folder (${specsRoot}) ` +
     'is unmounted, moved or misconfigured, put it right and heal again; if the memories were removed on purpose, ' +
     'heal with a config whose thresholds.maxOrphanedShare is 1 (their rows and vectors are then deleted, each recorded in the ledger)'

@@ -5,6 +5,7 @@ import { locateRowPath } from '../memory-path.js';
 import { fileByPathOf } from '../files-by-path.js';
 import type { IndexDriftState } from './index-drift-state.js';
 import { tooManyOrphans } from './orphan-allowance.js';
+import { prepareIndexRows } from './detect-index-drift.js';
 
 /** One change to the index; `apply-index-repair` carries them out. */
 export type IndexRepairOperation =
@@ -67,7 +68,17 @@ export function planIndexRepair(state: IndexDriftState, findings: readonly Findi
  */
 export function withheldOrphans(state: IndexDriftState, findings: readonly Finding[], maxOrphanedShare: number): Finding[] {
   const orphaned = findings.filter((finding) => finding.kind === 'orphaned');
-  return tooManyOrphans(orphaned.length, state.rows.length, maxOrphanedShare) ? orphaned : [];
+  return tooManyOrphans(orphaned.length, memoryRowCount(state), maxOrphanedShare) ? orphaned : [];
+}
+
+/**
+ * The rows the share of orphans is taken of: the workspace's memory rows. Foreign rows (another
+ * checkout's, in a shared database) and rows for other files say nothing about whether this
+ * workspace's memory files went missing, and counting them would let a heal delete more.
+ */
+export function memoryRowCount(state: IndexDriftState): number {
+  const rows = prepareIndexRows(state.rows, state.workspaceRoot, state.specsUnderRoot);
+  return state.rows.length - rows.foreign - rows.other;
 }
 
 /** How an operation is shown in a plan (`--dry-run`) and in what a repair reports. */

@@ -7,6 +7,7 @@ import type { MemoryFileScan } from '../../workspace/memory-file-source.js';
 import { startFileScan } from '../memory-file-scan.js';
 import type { IndexDriftState } from './index-drift-state.js';
 import { prepareIndexRows } from './detect-index-drift.js';
+import { specsRootUnderWorkspace } from '../../workspace/memory-files.js';
 
 /** The state plus what could not be looked at. */
 export interface ReadIndexDriftState {
@@ -28,7 +29,7 @@ export function readIndexDriftState(
   const { rows, ftsIndexedIds, vectorIds, notes } = readIndexSide(context, index);
   const scan = completeScan();
   return {
-    state: { workspaceRoot: context.paths.root, files: scan.files, unreadable: scan.unreadable, rows, ftsIndexedIds, ftsIntegrityOk, vectorIds },
+    state: { workspaceRoot: context.paths.root, specsUnderRoot: specsRootUnderWorkspace(context.paths), files: scan.files, unreadable: scan.unreadable, rows, ftsIndexedIds, ftsIntegrityOk, vectorIds },
     notes,
   };
 }
@@ -53,6 +54,6 @@ export function readIndexSide(
   if (!index.vectorsLoaded) notes.push(index.vectorNote ?? 'vectors not checked: sqlite-vec did not load');
   else if (vectorIds === undefined) notes.push('vectors not checked: the database has no vec_memories table');
   // The rows' side of detection, worked out while the helper threads may still be reading the files.
-  prepareIndexRows(rows, context.paths.root);
+  prepareIndexRows(rows, context.paths.root, specsRootUnderWorkspace(context.paths));
   return { rows, ftsIndexedIds, vectorIds, notes };
 }

@@ -11,6 +11,7 @@ export const rememberedIndexDrift = rememberedByRows(
   detectIndexDrift,
   (a: IndexDriftState, b: IndexDriftState): boolean =>
     a.workspaceRoot === b.workspaceRoot &&
+    a.specsUnderRoot === b.specsUnderRoot &&
     a.files === b.files &&
     a.unreadable === b.unreadable &&
     a.rows === b.rows &&

@@ -1,6 +1,7 @@
 import { LEDGER_TRIGGERS, type LedgerLink } from '../../workspace/ledger-entry.js';
 import type { IndexRow } from '../../workspace/index-row.js';
 import { byId } from '../compare.js';
+import { hashPair } from '../hash-pair.js';
 import type { Finding } from '../live-class.js';
 
 /** The fault kinds ledger-mismatch reports, in print order. */
@@ -99,13 +100,18 @@ function linkLatest(latest: Pick<IdMap<LedgerLink>, 'get' | 'set'>, entry: Ledge
   }
 }
 
+function recordedAndCurrent(entry: LedgerLink, current: string | null): string {
+  const [recorded, now] = hashPair(entry.newHash, current);
+  return `ledger has ${recorded} (entry ${entry.id}), row has ${now}`;
+}
+
 /** A live row's finding: no entry links it, or its latest entry left another hash. */
 function rowFinding(row: LedgerState['rows'][number], entry: LedgerLink | undefined): LedgerFinding | undefined {
   if (entry !== undefined && entry.newHash === (row.contentHash ?? '')) return undefined;
   return {
     kind: 'unrecorded-state',
     memoryId: row.id,
-    detail: entry === undefined ? 'no ledger entry links this memory' : `ledger has ${entry.newHash.slice(0, 12)} (entry ${entry.id}), row has ${(row.contentHash ?? 'none').slice(0, 12)}`,
+    detail: entry === undefined ? 'no ledger entry links this memory' : recordedAndCurrent(entry, row.contentHash),
     recordedHash: entry?.newHash ?? null,
     currentHash: row.contentHash,
   };

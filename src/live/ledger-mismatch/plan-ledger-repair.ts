@@ -1,4 +1,5 @@
 import type { NewLedgerEntry } from '../../workspace/ledger-entry.js';
+import { hashPair } from '../hash-pair.js';
 import { deletionHash } from '../ledger-hashes.js';
 import { repairLedgerEntry, type RepairOrigin } from '../ledger-record.js';
 import type { PlannedChange } from '../live-class.js';
@@ -27,7 +28,8 @@ export function planLedgerRepair(findings: readonly LedgerFinding[], origin: Rep
         mutationType: 'reindex', memoryId, priorHash: finding.recordedHash ?? null, newHash: finding.currentHash ?? '',
         sessionId: sessions.get(memoryId) ?? null, reason: 'recorded the index row state the ledger was missing',
       }));
-      changes.push({ action: 'append-reindex-entry', memoryId, detail: `prior ${(finding.recordedHash ?? 'none').slice(0, 12)}, new ${(finding.currentHash ?? 'none').slice(0, 12)}` });
+      const [prior, next] = hashPair(finding.recordedHash ?? null, finding.currentHash ?? null);
+      changes.push({ action: 'append-reindex-entry', memoryId, detail: `prior ${prior}, new ${next}` });
     } else if (finding.kind === 'unrecorded-deletion' && memoryId !== undefined) {
       entries.push(repairLedgerEntry(origin, finding.kind, {
         mutationType: 'delete', memoryId, priorHash: finding.recordedHash ?? null, newHash: deletionHash(memoryId, finding.recordedHash ?? null),

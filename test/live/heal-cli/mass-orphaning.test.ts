@@ -2,7 +2,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { linesOf, runBin } from '../../support/run-bin.js';
-import { indexRows, ledgerRows, useWorkspaceTemplate, type LiveWorkspace } from '../live-workspace.js';
+import { indexRows, ledgerRows, useWorkspaceTemplate, withDatabase, type LiveWorkspace } from '../live-workspace.js';
 
 // A specs folder that is there but empty (unmounted, moved, the wrong one configured) orphans every
 // row at once. The heal used to delete them all, vectors with them, on that guess.
@@ -45,7 +45,7 @@ describe('a heal that would delete most of the index', () => {
       reason: 'non-retryable-error',
       items_total: rows.length,
     });
-    expect(escalation['decision']).toContain(`${rows.length} of the index's ${rows.length} rows name memory files that are gone`);
+    expect(escalation['decision']).toContain(`${rows.length} of the workspace's ${rows.length} memory rows name files that are gone`);
     expect(escalation['decision']).toContain('thresholds.maxOrphanedShare');
     expect(indexRows(workspace.paths.db)).toEqual(rows);
     expect(ledgerRows(workspace.paths.db)).toEqual(ledger);
@@ -61,6 +61,22 @@ describe('a heal that would delete most of the index', () => {
     expect(indexRows(workspace.paths.db)).toEqual([]);
     const appended = ledgerRows(workspace.paths.db).slice(ledger.length);
     expect(appended.map((row) => row['mutation_type'])).toEqual(rows.map(() => 'delete'));
+  });
+
+  it("takes the share of the workspace's memory rows, not of rows another checkout shares the database with", () => {
+    const workspace = emptiedSpecs();
+    // A database one server shares between checkouts: 200 rows of another, none of them this
+    // workspace's business. Counted in, they used to raise the allowance past this workspace's 120.
+    withDatabase(workspace.paths.db, (db) => {
+      const insert = db.prepare(`INSERT INTO memory_index (spec_folder, file_path, content_hash, created_at, updated_at) VALUES ('x', ?, 'h', 'c', 'u')`);
+      for (let n = 0; n < 200; n++) insert.run(`/other/checkout/specs/x/memory/m${n}.md`);
+    });
+    const rows = indexRows(workspace.paths.db);
+    const heal = runBin('opsheal', ['heal', 'index-drift', '--workspace', workspace.root]);
+    expect(heal.status).toBe(1);
+    expect(heal.stdout).toContain('orphans_withheld=120');
+    expect(payload(heal.stdout)['decision']).toContain("120 of the workspace's 120 memory rows name files that are gone");
+    expect(indexRows(workspace.paths.db)).toEqual(rows);
   });
 
   it('still deletes orphaned rows within the share, as any heal does', () => {

@@ -10,7 +10,7 @@ const c = file('002-beta/010-nested', 'c.md', 'c', null);
 
 describe('detectIndexDrift', () => {
   it('finds nothing when every file has its row, FTS and vector', () => {
-    expect(detectIndexDrift(state([a, b, c], [rowFor(1, a), rowFor(2, b), rowFor(3, c)]))).toEqual({ findings: [], foreignRows: 0 });
+    expect(detectIndexDrift(state([a, b, c], [rowFor(1, a), rowFor(2, b), rowFor(3, c)]))).toEqual({ findings: [], foreignRows: 0, otherRows: 0 });
   });
 
   it('reports a file with no row as missing, by path and without a memory id', () => {
@@ -36,7 +36,7 @@ describe('detectIndexDrift', () => {
 
   it('matches rows by absolute path inside the workspace as well as by relative path', () => {
     const rows = [rowFor(1, a, { filePath: `${ROOT}/${a.relativePath}` }), rowFor(2, b, { filePath: `./${b.relativePath}` })];
-    expect(detectIndexDrift(state([a, b], rows))).toEqual({ findings: [], foreignRows: 0 });
+    expect(detectIndexDrift(state([a, b], rows))).toEqual({ findings: [], foreignRows: 0, otherRows: 0 });
   });
 
   it('counts rows outside the workspace as foreign and never reports them orphaned', () => {
@@ -46,7 +46,23 @@ describe('detectIndexDrift', () => {
       rowFor(9, b, { filePath: `${ROOT}-2/${b.relativePath}` }),
     ];
     const result = detectIndexDrift(state([a, b], [rowFor(1, a), rowFor(2, b), ...foreign]));
-    expect(result).toEqual({ findings: [], foreignRows: 3 });
+    expect(result).toEqual({ findings: [], foreignRows: 3, otherRows: 0 });
+  });
+
+  it('counts rows for files that are not memory files as other, and never reports them orphaned or stale', () => {
+    // The real server also indexes spec documents, READMEs and constitutional rules.
+    const other = [
+      rowFor(7, a, { filePath: 'specs/001-alpha/spec.md' }),
+      rowFor(8, a, { filePath: `${ROOT}/.opencode/skill/system-spec-kit/constitutional/gate.md` }),
+      rowFor(9, a, { filePath: 'README.md' }),
+      rowFor(10, a, { filePath: 'specs/001-alpha/memory/sub/deeper.md' }),
+      rowFor(11, a, { filePath: 'specs/001-alpha/memory/UPPER.MD' }),
+      rowFor(12, a, { filePath: 'specs/memory/top.md' }),
+    ];
+    const result = detectIndexDrift(state([a, b], [rowFor(1, a), rowFor(2, b), ...other]));
+    expect(result).toEqual({ findings: [], foreignRows: 0, otherRows: 6 });
+    // Under another specs root, the same memory paths are other files' rows too.
+    expect(detectIndexDrift(state([], [rowFor(1, a)], { specsUnderRoot: 'notes' }))).toEqual({ findings: [], foreignRows: 0, otherRows: 1 });
   });
 
   it('neither orphans nor refreshes the row of a file it could not read, and reports the file', () => {
@@ -136,7 +152,7 @@ describe('detectIndexDrift', () => {
       fc.property(names, fc.integer({ min: 1, max: 1000 }), (entries, firstId) => {
         const files = entries.map(([folder, name]) => file(folder, name));
         const rows = files.map((record, n) => rowFor(firstId + n, record, entries[n]?.[2] ? { filePath: `${ROOT}/${record.relativePath}` } : {}));
-        expect(detectIndexDrift(state(files, rows))).toEqual({ findings: [], foreignRows: 0 });
+        expect(detectIndexDrift(state(files, rows))).toEqual({ findings: [], foreignRows: 0, otherRows: 0 });
       }),
     );
   });
@@ -159,6 +175,8 @@ describe('detectIndexDrift', () => {
       fc.constantFrom(...files.map((record) => record.relativePath)),
       fc.constantFrom(...files.map((record) => `${ROOT}/${record.relativePath}`)),
       fc.constantFrom('specs/009-gone/memory/x.md', `${ROOT}/specs/009-gone/memory/y.md`, '/elsewhere/specs/001-a/memory/m0.md', './specs/001-a/memory/m3.md'),
+      // Rows the server keeps for other files: never a memory row, whether the file is there or not.
+      fc.constantFrom('specs/001-a/spec.md', 'README.md', `${ROOT}/.opencode/skill/x/constitutional/rule.md`, 'specs/001-a/memory/sub/m0.md', 'specs/001-a/memory/M1.MD', 'specs/memory/m2.md'),
     );
     const row = fc.record({
       id: fc.integer({ min: 1, max: 30 }),

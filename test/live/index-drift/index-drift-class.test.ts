@@ -199,7 +199,7 @@ describe('index-drift live class', () => {
     expect((await indexDriftClass.check(workspace.context())).findings).toEqual([]);
   });
 
-  it('escalates a memory file it cannot read to the Engineering Lead, leaving its row alone', async () => {
+  it('escalates a memory file it cannot read to the Engineering Lead at once (no retry cures it), leaving its row alone', async () => {
     const workspace = template.copy();
     const { db } = workspace.paths;
     const target = indexRows(db)[5] as Row;
@@ -214,16 +214,11 @@ describe('index-drift live class', () => {
     const before = baseline(workspace);
     const run = await healClass(indexDriftClass, workspace.context());
     expect(run.outcome).toBe('escalated');
-    expect(attemptTrail(run)).toEqual([
-      'detect-divergence:success',
-      'rebuild-index:success',
-      'verify-parity:retryable-failure',
-      'verify-parity:retryable-failure',
-      'verify-parity:retryable-failure',
-    ]);
+    expect(attemptTrail(run)).toEqual(['detect-divergence:success', 'rebuild-index:success', 'verify-parity:non-retryable-failure']);
     expect(topLevelKeys(run.payload)).toEqual([...CONTRACT_ESCALATION_KEYS, 'error', 'decision', 'items', 'items_total']);
     const payload = JSON.parse(run.payload) as Record<string, unknown>;
-    expect(payload).toMatchObject({ failure_class: 'index-drift', owner: 'Engineering Lead', step: 'verify-parity', reason: 'bounded-retry-exhausted', attempts: 3, items_total: 1 });
+    expect(payload).toMatchObject({ failure_class: 'index-drift', owner: 'Engineering Lead', step: 'verify-parity', reason: 'non-retryable-error', attempts: 1, items_total: 1 });
+    expect(payload['decision']).toContain('fix or remove each by hand');
     expect(payload['items']).toEqual([expect.objectContaining({ kind: 'unreadable-file', path })]);
     expect(expectRepairInvariants(workspace, before)).toEqual([]);
     expect(indexRows(db)).toEqual(before.index);

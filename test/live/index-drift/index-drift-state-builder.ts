@@ -43,6 +43,7 @@ export function rowFor(id: number, record: MemoryFileRecord, overrides: Partial<
 export function state(files: MemoryFileRecord[], rows: IndexRow[], overrides: Partial<IndexDriftState> = {}): IndexDriftState {
   return {
     workspaceRoot: ROOT,
+    specsUnderRoot: 'specs',
     files,
     unreadable: [],
     rows,

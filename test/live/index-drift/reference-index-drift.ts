@@ -1,6 +1,7 @@
 // The plainest reading of index-drift detection, row by row, kept as the oracle detectIndexDrift
 // (which works out the rows' side ahead and then looks each file up once) is checked against.
 import type { Finding } from '../../../src/live/live-class.js';
+import { hashPair } from '../../../src/live/hash-pair.js';
 import { locateRowPath } from '../../../src/live/memory-path.js';
 import { byId, byPathThenId } from '../../../src/live/compare.js';
 import type { IndexDriftState } from '../../../src/live/index-drift/index-drift-state.js';
@@ -12,6 +13,7 @@ export function referenceIndexDrift(state: IndexDriftState): IndexDriftFindings 
   const findings: Finding[] = [];
   const rowPaths: string[] = [];
   let foreignRows = 0;
+  let otherRows = 0;
   for (const row of state.rows) {
     const location = locateRowPath(row.filePath, state.workspaceRoot);
     if (location.kind === 'foreign') {
@@ -19,12 +21,24 @@ export function referenceIndexDrift(state: IndexDriftState): IndexDriftFindings 
       continue;
     }
     const path = location.relativePath;
+    // A memory file's path: <specs root>/<spec folder>/memory/<name>.md, spelled out.
+    const underSpecs = path.startsWith(`${state.specsUnderRoot}/`) ? path.slice(state.specsUnderRoot.length + 1).split('/') : [];
+    const isMemoryPath =
+      underSpecs.length >= 3 &&
+      underSpecs.at(-2) === 'memory' &&
+      !underSpecs.slice(0, -2).some((part) => part === '..') &&
+      (underSpecs.at(-1) as string).endsWith('.md') &&
+      (underSpecs.at(-1) as string).length > 3;
+    if (!isMemoryPath) {
+      otherRows++;
+      continue;
+    }
     rowPaths.push(path);
     if (isUnreadable(path)) continue;
     const file = fileAt(path);
     if (file === undefined) findings.push({ kind: 'orphaned', memoryId: row.id, path });
     else if (row.anchorId === null && row.contentHash !== file.contentHash) {
-      findings.push({ kind: 'stale', memoryId: row.id, path, detail: `hash ${row.contentHash === null ? 'none' : row.contentHash.slice(0, 12)} != ${file.contentHash.slice(0, 12)}` });
+      findings.push({ kind: 'stale', memoryId: row.id, path, detail: `hash ${hashPair(row.contentHash, file.contentHash).join(' != ')}` });
     } else if (state.vectorIds !== undefined && row.embeddingStatus === 'success' && !state.vectorIds.includes(row.id)) {
       findings.push({ kind: 'missing-vector', memoryId: row.id, path });
     }
@@ -50,5 +64,6 @@ export function referenceIndexDrift(state: IndexDriftState): IndexDriftFindings 
       ...state.unreadable.map((entry): Finding => ({ kind: 'unreadable-file', path: entry.relativePath, detail: entry.reason })).sort(byPathThenId),
     ],
     foreignRows,
+    otherRows,
   };
 }
