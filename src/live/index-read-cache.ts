@@ -324,17 +324,13 @@ function watcherFor(context: LiveContext): Watcher | undefined {
 }
 
 /**
- * The watching connection: read-write where it can be, though it never writes, so that when it is
- * the last connection to close it takes the `-wal` and `-shm` files with it, as the steps' own
- * connections do (index-database.ts); a read-only one would leave them in a workspace that a
- * read-only command must leave as it found it.
+ * The watching connection, which never writes: opened as the steps' read connections are
+ * (index-database.ts), read-write where that lets it take the `-wal` and `-shm` files with it when
+ * it is the last to close, read-only where closing read-write would checkpoint a `-wal` file that
+ * was there before the run into the database file.
  */
 function openWatcher(path: string): Database {
-  try {
-    return openIndexDatabase(path, { busyTimeoutMs: 0, cacheKiB: 64 }).db;
-  } catch {
-    return openIndexDatabase(path, { readonly: true, busyTimeoutMs: 0, cacheKiB: 64 }).db;
-  }
+  return openIndexDatabase(path, { readonly: true, busyTimeoutMs: 0, cacheKiB: 64 }).db;
 }
 
 function dataVersion(watcher: Watcher): number | undefined {

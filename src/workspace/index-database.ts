@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
 import { closeSync, existsSync, openSync, readSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { toDatabaseUnusableError } from './database-unusable-error.js';
 
 export { DatabaseUnusableError, classifySqliteError, type SqliteErrorClass } from './database-unusable-error.js';
@@ -74,19 +75,35 @@ export function openIndexDatabase(path: string, options: OpenIndexDatabaseOption
 /**
  * Opens the connection. A read-only connection that is the last to close a WAL database leaves its
  * `-wal` and `-shm` files behind, so a "read-only" check would add two files to a quiet workspace.
- * When the database is in WAL mode and no `-wal` file exists (nobody else has it open), reads go
- * through a read-write connection instead, which opsheal never writes with and which removes both
- * files on close; the database file itself is not written. Where that cannot open (a read-only
- * file), it falls back to a read-only connection.
+ * When the database is in WAL mode and had no `-wal` file when this process first opened it (nobody
+ * else had it open), reads go through a read-write connection instead, which opsheal never writes
+ * with and which removes both files on close; the database file itself is not written. Where that
+ * cannot open (a read-only file), it falls back to a read-only connection.
+ *
+ * A `-wal` file that was there before (a server that stopped without checkpointing) keeps reads
+ * read-only for the whole run: a read-write connection closing last would checkpoint it into the
+ * database file and delete it, rewriting the file a read-only command must leave as it was.
  */
 function connect(path: string, readonly: boolean, busyTimeoutMs: number): IndexDatabase {
   const open = (asReadonly: boolean): IndexDatabase => new Database(path, { readonly: asReadonly, fileMustExist: true, timeout: busyTimeoutMs });
-  if (!readonly || existsSync(`${path}-wal`) || !inWalMode(path)) return open(readonly);
+  // Noted on every open, so that one that comes first and makes the file does not count as before.
+  const walBefore = walFoundOnFirstOpen(path);
+  if (!readonly || walBefore || !inWalMode(path)) return open(readonly);
   try {
     return open(false);
   } catch {
     return open(true);
   }
+}
+
+/** Per database path: whether its `-wal` file existed when this process first opened it. */
+const walAtFirstOpen = new Map<string, boolean>();
+
+function walFoundOnFirstOpen(path: string): boolean {
+  const key = resolve(path);
+  let found = walAtFirstOpen.get(key);
+  if (found === undefined) walAtFirstOpen.set(key, (found = existsSync(`${key}-wal`)));
+  return found;
 }
 
 /** Whether the connection's database is in WAL mode (`PRAGMA journal_mode`). */
