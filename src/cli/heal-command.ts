@@ -17,6 +17,8 @@ import { runPlans } from './run-plans.js';
 import { withScanMoments } from './scan-moments.js';
 import { requireClass, type CommandContext } from './runbook-commands.js';
 import { healUsage } from './live-usage.js';
+import { displayValue } from './display-value.js';
+import { rollBackHotJournal } from '../workspace/index-database.js';
 import { UsageError } from '../core/usage-error.js';
 import { WORKSPACE_OPTIONS, requireDatabase, resolveWorkspace } from './workspace-options.js';
 
@@ -58,6 +60,9 @@ export async function healCommand(context: CommandContext): Promise<ExitCode> {
   if (dryRun) {
     for (const entry of prepared) await printPlan(entry, live, { sink, json, now });
     return EXIT.ok;
+  }
+  if (prepared.some((entry) => usesIndexDatabase(entry.failureClass.id)) && rollBackHotJournal(workspace.paths.db)) {
+    sink.err(`opsheal: rolled back the unfinished transaction an interrupted writer left in ${displayValue(workspace.paths.db)}-journal (nothing it held had committed)`);
   }
   const collections = healCollections(prepared, live.memoryFiles);
   const plans = prepared.map((entry, index) => async (): Promise<ClassRunPlan> => {

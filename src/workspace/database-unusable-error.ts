@@ -62,6 +62,15 @@ export function classifySqliteError(error: unknown): SqliteErrorClass {
     return { retryable: false, message: `database not found: ${detail}` };
   }
   if (code === undefined) return { retryable: false, message: detail };
+  if (code === 'SQLITE_READONLY_ROLLBACK') {
+    return {
+      retryable: false,
+      message:
+        'a writer was interrupted mid-transaction and left a hot journal (the -journal file beside the database) that must be rolled back ' +
+        'before anything can read the database, which a read-only connection cannot do (SQLITE_READONLY_ROLLBACK): ' +
+        '`opsheal heal` rolls it back before it reads, and so does the memory server when it next opens the database',
+    };
+  }
   const primary = primaryCode(code);
   const description = DESCRIPTIONS[primary] ?? DESCRIPTIONS[code];
   // SQLite's own words are often the description itself ("file is not a database"): said once.

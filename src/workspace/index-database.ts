@@ -124,3 +124,34 @@ function inWalMode(path: string): boolean {
     if (descriptor !== undefined) closeSync(descriptor);
   }
 }
+
+/**
+ * Rolls back the transaction a writer left unfinished in a hot rollback journal (`-journal`), as
+ * SQLite does on the first read of any connection that may write, and says whether there was one.
+ * The read connections a heal judges with are read-only and cannot: without this, every class of
+ * a heal would fail on SQLITE_READONLY_ROLLBACK. Nothing is lost: what is rolled back never
+ * committed. Any other trouble is left for the steps to meet and report (false).
+ */
+export function rollBackHotJournal(path: string): boolean {
+  if (!existsSync(`${path}-journal`)) return false;
+  const firstRead = (readonly: boolean): void => {
+    const db = new Database(path, { readonly, fileMustExist: true, timeout: 2000 });
+    try {
+      db.prepare('SELECT count(*) FROM sqlite_master').get();
+    } finally {
+      db.close();
+    }
+  };
+  try {
+    firstRead(true);
+    return false;
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'SQLITE_READONLY_ROLLBACK') return false;
+  }
+  try {
+    firstRead(false);
+    return true;
+  } catch {
+    return false;
+  }
+}
