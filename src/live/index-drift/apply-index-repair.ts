@@ -7,6 +7,7 @@ import type { MemoryFileRecord, MemoryMetadata } from '../../workspace/memory-fi
 import { deletionHash } from '../ledger-hashes.js';
 import { repairLedgerEntry, type RepairOrigin } from '../ledger-record.js';
 import { storedPath, type NewRowPaths } from '../memory-path.js';
+import { isFtsOnlyTrigger } from './fts-only-trigger.js';
 import type { IndexRepairOperation } from './plan-index-repair.js';
 
 export interface IndexRepairSettings {
@@ -164,14 +165,16 @@ export function filesWrittenBy(operations: readonly IndexRepairOperation[]): Mem
 }
 
 /**
- * Drops the triggers on memory_index that write to memory_fts and returns what creates them again
- * from their own SQL, unchanged. Only inside the repair's transaction: a rollback, or a process
- * killed before the commit, leaves them as they were; other triggers on memory_index keep firing.
+ * Drops the triggers on memory_index that do nothing but write to memory_fts and returns what
+ * creates them again from their own SQL, unchanged. Only inside the repair's transaction: a
+ * rollback, or a process killed before the commit, leaves them as they were. Other triggers on
+ * memory_index keep firing, and so does one that writes to memory_fts and elsewhere too
+ * (fts-only-trigger.ts): its FTS work is redone by the rebuild, its other work is not.
  */
 function suspendFtsTriggers(db: Database): () => void {
-  const triggers = db
+  const triggers = (db
     .prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'memory_index' AND sql LIKE '%memory_fts%' ORDER BY rowid`)
-    .all() as Array<{ name: string; sql: string }>;
+    .all() as Array<{ name: string; sql: string }>).filter((trigger) => isFtsOnlyTrigger(trigger.sql));
   for (const trigger of triggers) db.exec(`DROP TRIGGER "${trigger.name.replaceAll('"', '""')}"`);
   return () => {
     for (const trigger of triggers) db.exec(trigger.sql);
