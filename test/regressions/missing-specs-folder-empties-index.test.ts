@@ -40,6 +40,12 @@ describe('missing specs folder empties the index', () => {
 
       expect(run.outcome).toBe('escalated');
       expect(counts(workspace)).toEqual(before);
+      // At once, saying what it is: a retry finds the folder no more than the first attempt did,
+      // and "an unreadable file must be fixed or removed by hand" is no advice about a folder.
+      const payload = JSON.parse(run.payload) as Record<string, unknown>;
+      expect(payload).toMatchObject({ reason: 'non-retryable-error', attempts: 1 });
+      expect(payload['decision']).toContain('is missing or is not a folder');
+      expect(payload['decision']).toContain('set specsRoot in the config');
     });
   }
 });

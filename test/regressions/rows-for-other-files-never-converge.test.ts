@@ -86,3 +86,18 @@ describe('--dry-run of a class whose detect finds nothing', () => {
     expect(linesOf(heal.stdout).at(-1)).toContain('"event":"HEALTHY"');
   });
 });
+
+describe('a specs root set to the wrong folder', () => {
+  it('says that rows name memory files outside it, instead of calling them spec documents and READMEs', () => {
+    const workspace = template.copy();
+    const rows = indexRows(workspace.paths.db);
+    // One spec folder as the specs root: its memories have no spec folder above them there.
+    const folder = String(rows[0]?.['spec_folder']);
+    writeFileSync(join(workspace.root, 'opsheal.config.json'), JSON.stringify({ specsRoot: `specs/${folder}` }));
+    const check = runBin('opsheal', ['check', 'index-drift', '--workspace', workspace.root]);
+    expect(check.stdout).toContain(
+      `note: ${rows.length} rows name memory files outside the specs root (specs/${folder}): not judged and left alone; if the specs root is set to the wrong folder (the config's specsRoot), put it right`,
+    );
+    expect(check.stdout).not.toContain('spec documents, READMEs');
+  });
+});

@@ -1,6 +1,6 @@
 import type { IndexRowSummary } from '../../workspace/index-row.js';
 import type { Finding } from '../live-class.js';
-import { isMemoryFilePath } from '../../workspace/memory-files.js';
+import { isMemoryFilePath, specFolderOf } from '../../workspace/memory-files.js';
 import { hashPair } from '../hash-pair.js';
 import { locateRowPath } from '../memory-path.js';
 import { byId, byPathThenId } from '../compare.js';
@@ -15,6 +15,11 @@ export interface IndexDriftFindings {
    * documents, READMEs and constitutional rules): not index-drift's to judge, never deleted.
    */
   readonly otherRows: number;
+  /**
+   * Of the other rows, those whose path has a memory file's shape (`<folder>/memory/<name>.md`)
+   * outside the specs root: a specs root set to the wrong folder, more likely than not.
+   */
+  readonly memoryShapedOutsideSpecs: number;
 }
 
 /**
@@ -108,6 +113,7 @@ export function detectIndexDrift(state: IndexDriftState): IndexDriftFindings {
     ],
     foreignRows: rows.foreign,
     otherRows: rows.other,
+    memoryShapedOutsideSpecs: rows.memoryShaped,
   };
 }
 
@@ -120,6 +126,8 @@ export interface PreparedIndexRows {
   readonly foreign: number;
   /** Rows inside the workspace at paths no memory file can have ({@link IndexDriftFindings.otherRows}). */
   readonly other: number;
+  /** Of those, the ones shaped like a memory file's path ({@link IndexDriftFindings.memoryShapedOutsideSpecs}). */
+  readonly memoryShaped: number;
   readonly ids: IdSet;
 }
 
@@ -139,6 +147,7 @@ export function prepareIndexRows(rows: readonly IndexRowSummary[], workspaceRoot
   const byPath = new Map<string, number | number[]>();
   let foreign = 0;
   let other = 0;
+  let memoryShaped = 0;
   rows.forEach((row, index) => {
     const location = locateRowPath(row.filePath, workspaceRoot);
     if (location.kind === 'foreign') {
@@ -148,6 +157,7 @@ export function prepareIndexRows(rows: readonly IndexRowSummary[], workspaceRoot
     const path = location.relativePath;
     if (!isMemoryFilePath(path, specsUnderRoot)) {
       other += 1;
+      if (specFolderOf(path) !== undefined) memoryShaped += 1;
       return;
     }
     paths[index] = path;
@@ -156,7 +166,7 @@ export function prepareIndexRows(rows: readonly IndexRowSummary[], workspaceRoot
     else if (typeof earlier === 'number') byPath.set(path, [earlier, index]);
     else earlier.push(index);
   });
-  const result: PreparedIndexRows = { paths, byPath, foreign, other, ids: idSetOf(rows.map((row) => row.id)) };
+  const result: PreparedIndexRows = { paths, byPath, foreign, other, memoryShaped, ids: idSetOf(rows.map((row) => row.id)) };
   prepared.set(rows, { workspaceRoot, specsUnderRoot, rows: result });
   return result;
 }

@@ -113,6 +113,13 @@ export const indexDriftClass: LiveClass = {
           const decision = massOrphaningDecision(orphaned.length, memoryRowCount(read.state), maxShare, context.paths.specsRoot);
           return nonRetryableFailure('too many memory files are gone to delete their rows on a guess', counts, escalationItems(decision, orphaned));
         }
+        const specsRoot = problems.find((problem) => problem.kind === 'unreadable-file' && problem.path === read.state.specsUnderRoot);
+        if (specsRoot !== undefined) {
+          const decision =
+            `the specs folder (${context.paths.specsRoot}) is missing or is not a folder, so no memory file could be looked at: ` +
+            'restore or mount it, or set specsRoot in the config to the folder the memory files are in, then heal again; no row was deleted';
+          return nonRetryableFailure('the specs folder is missing or is not a folder', counts, escalationItems(decision, [specsRoot]));
+        }
         // A file that cannot be read stays so until a person acts (only one that vanished mid-read
         // may be back on a retry): waiting out the retries would only delay the escalation.
         if (problems.every((problem) => problem.kind === 'unreadable-file' && problem.detail !== 'vanished')) {
@@ -155,11 +162,19 @@ function readAndJudge(context: LiveContext, index: IndexDatabase, repairFollows 
 }
 
 function checkReport(read: ReadIndexDriftState, maxOrphanedShare: number): CheckReport {
-  const { findings, foreignRows, otherRows } = rememberedIndexDrift(read.state);
+  const { findings, foreignRows, otherRows, memoryShapedOutsideSpecs } = rememberedIndexDrift(read.state);
   const notes = [...read.notes];
   if (foreignRows > 0) notes.push(`${foreignRows} rows point outside the workspace: counted as foreign and left alone`);
-  if (otherRows > 0) {
-    notes.push(`${otherRows} rows index files that are not memory files (spec documents, READMEs, constitutional rules): not judged and left alone`);
+  if (memoryShapedOutsideSpecs > 0) {
+    // Not judged, as the other files' rows are not; but most likely the configured specs root is
+    // not the folder these memories live in, which a person should hear about.
+    notes.push(
+      `${memoryShapedOutsideSpecs} rows name memory files outside the specs root (${read.state.specsUnderRoot || '.'}): not judged and left alone; ` +
+        'if the specs root is set to the wrong folder (the config\'s specsRoot), put it right',
+    );
+  }
+  if (otherRows > memoryShapedOutsideSpecs) {
+    notes.push(`${otherRows - memoryShapedOutsideSpecs} rows index files that are not memory files (spec documents, READMEs, constitutional rules): not judged and left alone`);
   }
   if (withheldOrphans(read.state, findings, maxOrphanedShare).length > 0) {
     notes.push(`more rows are orphaned than thresholds.maxOrphanedShare (${maxOrphanedShare}) lets one heal delete: a heal will leave them and escalate`);

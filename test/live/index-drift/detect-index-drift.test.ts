@@ -10,7 +10,7 @@ const c = file('002-beta/010-nested', 'c.md', 'c', null);
 
 describe('detectIndexDrift', () => {
   it('finds nothing when every file has its row, FTS and vector', () => {
-    expect(detectIndexDrift(state([a, b, c], [rowFor(1, a), rowFor(2, b), rowFor(3, c)]))).toEqual({ findings: [], foreignRows: 0, otherRows: 0 });
+    expect(detectIndexDrift(state([a, b, c], [rowFor(1, a), rowFor(2, b), rowFor(3, c)]))).toEqual({ findings: [], foreignRows: 0, otherRows: 0, memoryShapedOutsideSpecs: 0 });
   });
 
   it('reports a file with no row as missing, by path and without a memory id', () => {
@@ -36,7 +36,7 @@ describe('detectIndexDrift', () => {
 
   it('matches rows by absolute path inside the workspace as well as by relative path', () => {
     const rows = [rowFor(1, a, { filePath: `${ROOT}/${a.relativePath}` }), rowFor(2, b, { filePath: `./${b.relativePath}` })];
-    expect(detectIndexDrift(state([a, b], rows))).toEqual({ findings: [], foreignRows: 0, otherRows: 0 });
+    expect(detectIndexDrift(state([a, b], rows))).toEqual({ findings: [], foreignRows: 0, otherRows: 0, memoryShapedOutsideSpecs: 0 });
   });
 
   it('counts rows outside the workspace as foreign and never reports them orphaned', () => {
@@ -46,7 +46,7 @@ describe('detectIndexDrift', () => {
       rowFor(9, b, { filePath: `${ROOT}-2/${b.relativePath}` }),
     ];
     const result = detectIndexDrift(state([a, b], [rowFor(1, a), rowFor(2, b), ...foreign]));
-    expect(result).toEqual({ findings: [], foreignRows: 3, otherRows: 0 });
+    expect(result).toEqual({ findings: [], foreignRows: 3, otherRows: 0, memoryShapedOutsideSpecs: 0 });
   });
 
   it('counts rows for files that are not memory files as other, and never reports them orphaned or stale', () => {
@@ -60,9 +60,9 @@ describe('detectIndexDrift', () => {
       rowFor(12, a, { filePath: 'specs/memory/top.md' }),
     ];
     const result = detectIndexDrift(state([a, b], [rowFor(1, a), rowFor(2, b), ...other]));
-    expect(result).toEqual({ findings: [], foreignRows: 0, otherRows: 6 });
+    expect(result).toEqual({ findings: [], foreignRows: 0, otherRows: 6, memoryShapedOutsideSpecs: 1 });
     // Under another specs root, the same memory paths are other files' rows too.
-    expect(detectIndexDrift(state([], [rowFor(1, a)], { specsUnderRoot: 'notes' }))).toEqual({ findings: [], foreignRows: 0, otherRows: 1 });
+    expect(detectIndexDrift(state([], [rowFor(1, a)], { specsUnderRoot: 'notes' }))).toEqual({ findings: [], foreignRows: 0, otherRows: 1, memoryShapedOutsideSpecs: 1 });
   });
 
   it('neither orphans nor refreshes the row of a file it could not read, and reports the file', () => {
@@ -152,7 +152,7 @@ describe('detectIndexDrift', () => {
       fc.property(names, fc.integer({ min: 1, max: 1000 }), (entries, firstId) => {
         const files = entries.map(([folder, name]) => file(folder, name));
         const rows = files.map((record, n) => rowFor(firstId + n, record, entries[n]?.[2] ? { filePath: `${ROOT}/${record.relativePath}` } : {}));
-        expect(detectIndexDrift(state(files, rows))).toEqual({ findings: [], foreignRows: 0, otherRows: 0 });
+        expect(detectIndexDrift(state(files, rows))).toEqual({ findings: [], foreignRows: 0, otherRows: 0, memoryShapedOutsideSpecs: 0 });
       }),
     );
   });

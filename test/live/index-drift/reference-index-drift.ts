@@ -14,6 +14,7 @@ export function referenceIndexDrift(state: IndexDriftState): IndexDriftFindings 
   const rowPaths: string[] = [];
   let foreignRows = 0;
   let otherRows = 0;
+  let memoryShapedOutsideSpecs = 0;
   for (const row of state.rows) {
     const location = locateRowPath(row.filePath, state.workspaceRoot);
     if (location.kind === 'foreign') {
@@ -31,6 +32,8 @@ export function referenceIndexDrift(state: IndexDriftState): IndexDriftFindings 
       (underSpecs.at(-1) as string).length > 3;
     if (!isMemoryPath) {
       otherRows++;
+      const parts = path.split('/');
+      if (parts.length >= 3 && parts.at(-2) === 'memory' && !parts.includes('..') && (parts.at(-1) as string).endsWith('.md') && (parts.at(-1) as string).length > 3) memoryShapedOutsideSpecs++;
       continue;
     }
     rowPaths.push(path);
@@ -65,5 +68,6 @@ export function referenceIndexDrift(state: IndexDriftState): IndexDriftFindings 
     ],
     foreignRows,
     otherRows,
+    memoryShapedOutsideSpecs,
   };
 }
