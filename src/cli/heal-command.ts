@@ -1,6 +1,7 @@
 import type { FailureClass } from '../catalog/failure-class.js';
 import { FAILURE_CLASSES } from '../catalog/failure-classes.js';
 import { commandStepAction } from '../commands/command-step-action.js';
+import { lockedCommandStep } from '../live/locked-command-step.js';
 import { formatArgv } from '../commands/format-argv.js';
 import type { StepAction } from '../core/step-action.js';
 import type { ClassRunPlan, RunnableStep } from '../core/step-runner.js';
@@ -98,7 +99,8 @@ async function prepareClass(failureClass: FailureClass, live: LiveContext, onOut
   const steps = failureClass.steps.map((step): RunnableStep => {
     const command = configured[step.name];
     if (command !== undefined) {
-      return { name: step.name, command: formatArgv(command.command), action: commandStepAction(command, { baseDir: live.config.baseDir, onOutput }) };
+      const action = commandStepAction(command, { baseDir: live.config.baseDir, onOutput });
+      return { name: step.name, command: formatArgv(command.command), action: step.phase === 'repair' ? lockedCommandStep(live, action) : action };
     }
     const action: StepAction | undefined = builtIns?.[step.phase];
     if (action === undefined) {
