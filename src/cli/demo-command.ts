@@ -10,6 +10,7 @@ import { workspacePaths } from '../workspace/workspace-paths.js';
 import { UsageError } from '../core/usage-error.js';
 import { displayValue } from './display-value.js';
 import { readCommandLine } from './command-line.js';
+import { pathOption } from './workspace-options.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { parseSeed } from './inject-command.js';
 import { createLiveContext } from './live-context.js';
@@ -40,7 +41,7 @@ export async function demoCommand({ program, args, sink, env }: CommandContext):
   checkAtMost('memories', rawMemories, memories, 1_000_000);
   const seed = parseSeed(line.values.get('seed'));
   const now = clockFromEnvironment(env);
-  const given = line.values.get('dir');
+  const given = pathOption(line, 'dir');
   const chosen = given !== undefined ? resolve(given) : undefined;
   const problem = chosen !== undefined ? generationTargetProblem(chosen) : undefined;
   if (problem !== undefined) throw new UsageError(`${problem} (give a new or empty folder, or leave out --dir for a temporary one)`);

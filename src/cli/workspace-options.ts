@@ -39,9 +39,9 @@ export interface ResolvedWorkspace {
  * workspace's `opsheal.config.*`, else defaults) and its paths (`--db` over the config's `db`).
  */
 export function resolveWorkspace(line: CommandLine, cwd: string): ResolvedWorkspace {
-  const root = resolve(cwd, line.values.get('workspace') ?? '.');
+  const root = resolve(cwd, pathOption(line, 'workspace') ?? '.');
   if (!isDirectory(root)) throw new UsageError(`workspace ${displayValue(root)} is not a folder: give --workspace DIR`);
-  const configFile = line.values.get('config') ?? findWorkspaceConfig(root);
+  const configFile = pathOption(line, 'config') ?? findWorkspaceConfig(root);
   let config = configFile !== undefined ? loadConfig(resolve(cwd, configFile)) : defaultConfig(root);
   const rawSample = line.values.get('sample-size');
   const judging: string[] = [];
@@ -53,7 +53,7 @@ export function resolveWorkspace(line: CommandLine, cwd: string): ResolvedWorksp
     // A rerun by hand must sample as many rows as this run did, or it judges another sample.
     judging.push('--sample-size', String(sampleSize));
   }
-  const db = line.values.get('db');
+  const db = pathOption(line, 'db');
   const paths = workspacePaths(root, config, db !== undefined ? resolve(cwd, db) : undefined);
   const selector = [
     '--workspace',
@@ -85,4 +85,14 @@ function isDirectory(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * A path option's value. An empty one is refused rather than read as the current folder: a script
+ * whose `--workspace "$WS"` lost its variable would otherwise check, or heal, wherever it ran.
+ */
+export function pathOption(line: CommandLine, name: string): string | undefined {
+  const value = line.values.get(name);
+  if (value === '') throw new UsageError(`--${name} requires a value (got an empty one)`);
+  return value;
 }

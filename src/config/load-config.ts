@@ -16,7 +16,12 @@ export const WORKSPACE_CONFIG_NAMES = ['opsheal.config.json', 'opsheal.config.ya
  * fails loudly instead of the config being silently skipped.
  */
 export function findWorkspaceConfig(workspaceDir: string): string | undefined {
-  return WORKSPACE_CONFIG_NAMES.map((name) => path.join(workspaceDir, name)).find((file) => existsSync(file));
+  const found = WORKSPACE_CONFIG_NAMES.map((name) => path.join(workspaceDir, name)).filter((file) => existsSync(file));
+  // Which one a person edited last is anyone's guess: reading one would silently ignore the other.
+  if (found.length > 1) {
+    throw new UsageError(`the workspace has ${found.length} config files (${found.map((file) => path.basename(file)).join(', ')}): keep one, or name it with --config FILE`);
+  }
+  return found[0];
 }
 
 /**
