@@ -33,7 +33,20 @@ export async function checkCommand({ program, args, sink, env }: CommandContext)
   const live = createLiveContext(workspace, { program, now: clockFromEnvironment(env), backup: false, sink, readOnly: true });
 
   let drift = false;
-  for await (const { failureClass, report } of checksAhead(classes.map((entry) => entry.id), live)) {
+  let failed = false;
+  // `check all` goes on past a class that cannot be checked, and says which and why in its place;
+  // a usage mistake still stops everything (exit 2), and a single class's error is the command's.
+  for await (const { failureClass, report, error } of checksAhead(classes.map((entry) => entry.id), live, classes.length > 1)) {
+    if (error !== undefined) {
+      if (error instanceof UsageError) throw error;
+      failed = true;
+      const message = error instanceof Error ? error.message : String(error);
+      sink.err(`ERROR: ${failureClass}: ${displayValue(message)}`);
+      sink.out(line.flags.has('json')
+        ? orderedJson([['class', failureClass], ['checked', false], ['reason', message]])
+        : `${failureClass}: not checked: ${displayValue(message)}`);
+      continue;
+    }
     if (report === undefined) {
       sink.out(line.flags.has('json')
         ? orderedJson([['class', failureClass], ['checked', false], ['reason', 'no built-in check yet']])
@@ -45,7 +58,7 @@ export async function checkCommand({ program, args, sink, env }: CommandContext)
     if (line.flags.has('json')) sink.out(reportJson(report));
     else for (const text of reportText(report, limit)) sink.out(text);
   }
-  return drift ? EXIT.escalatedOrDrift : EXIT.ok;
+  return drift || failed ? EXIT.escalatedOrDrift : EXIT.ok;
 }
 
 /** The full report as one JSON object. */

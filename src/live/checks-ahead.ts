@@ -1,10 +1,14 @@
 import type { CheckReport, LiveClass, LiveContext } from './live-class.js';
 import { loadLiveClass, readsMemoryFiles, waitsForDatabaseCheck } from './live-classes.js';
 
-/** One class's check, in the order asked for: its report, absent when the class has no built-in check. */
+/**
+ * One class's check, in the order asked for: its report, absent when the class has no built-in
+ * check, or the error that stopped it (when `keepGoing`).
+ */
 export interface OrderedCheck {
   readonly failureClass: string;
   readonly report?: CheckReport;
+  readonly error?: unknown;
 }
 
 /**
@@ -18,7 +22,7 @@ export interface OrderedCheck {
  * writes). A check run ahead that throws is run again in its place, so that its error, like any
  * class's, is met where the order says (after the classes before it).
  */
-export async function* checksAhead(failureClasses: readonly string[], context: LiveContext): AsyncGenerator<OrderedCheck> {
+export async function* checksAhead(failureClasses: readonly string[], context: LiveContext, keepGoing = false): AsyncGenerator<OrderedCheck> {
   const ahead = new Map<string, CheckReport>();
   const runAhead = async (failureClass: string, work: (liveClass: LiveClass) => Promise<void>): Promise<void> => {
     const liveClass = await loadLiveClass(failureClass);
@@ -47,6 +51,19 @@ export async function* checksAhead(failureClasses: readonly string[], context: L
   }
   for (const failureClass of failureClasses) {
     const liveClass = await loadLiveClass(failureClass);
-    yield liveClass === undefined ? { failureClass } : { failureClass, report: ahead.get(failureClass) ?? (await liveClass.check(context)) };
+    if (liveClass === undefined) {
+      yield { failureClass };
+      continue;
+    }
+    let checked: OrderedCheck;
+    try {
+      checked = { failureClass, report: ahead.get(failureClass) ?? (await liveClass.check(context)) };
+    } catch (error) {
+      // One class's trouble (a table missing) says nothing about the others: with `keepGoing`
+      // they are still checked, and the error is handed out in this class's place.
+      if (!keepGoing) throw error;
+      checked = { failureClass, error };
+    }
+    yield checked;
   }
 }

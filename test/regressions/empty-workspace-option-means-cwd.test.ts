@@ -42,3 +42,4 @@ describe('a workspace with two config files', () => {
     expect((JSON.parse(named.stdout) as { metrics: { sampled: number } }).metrics.sampled).toBe(20);
   });
 });
+
