@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { FAILURE_CLASSES } from '../catalog/failure-classes.js';
+import { formatArgv } from '../commands/format-argv.js';
 import { defaultConfig } from '../config/opsheal-config.js';
 import type { InjectionRequest, LiveClass } from '../live/live-class.js';
 import { generateSampleWorkspace } from '../sample/generate-sample-workspace.js';
@@ -46,12 +47,15 @@ export async function demoCommand({ program, args, sink, env }: CommandContext):
   const problem = chosen !== undefined ? generationTargetProblem(chosen) : undefined;
   if (problem !== undefined) throw new UsageError(`${problem} (give a new or empty folder, or leave out --dir for a temporary one)`);
   const dir = chosen ?? mkdtempSync(join(tmpdir(), 'opsheal-demo-'));
-  const heading = (title: string): void => sink.out(`\n== ${title}`);
+  const json = line.flags.has('json');
+  // With --json, stdout carries JSON lines alone: the transcript's human lines go to stderr.
+  const say = (text: string): void => (json ? sink.err(text) : sink.out(text));
+  const heading = (title: string): void => say(`\n== ${title}`);
 
   try {
     heading(`generate a sample workspace: ${memories} memories in ${displayValue(dir)}`);
     const report = generateSampleWorkspace(dir, { memories, seed, now: now() });
-    sink.out(`${report.memories} memories in ${report.specFolders} spec folders, ${report.sessions} sessions, ${report.ledgerEntries} ledger entries, vectors ${report.vectors}`);
+    say(`${report.memories} memories in ${report.specFolders} spec folders, ${report.sessions} sessions, ${report.ledgerEntries} ledger entries, vectors ${report.vectors}`);
     const config = defaultConfig(dir);
     const paths = workspacePaths(dir, config);
     const live = createLiveContext({ paths, config, selector: ['--workspace', dir] }, { program, now, backup: true, sink });
@@ -60,21 +64,26 @@ export async function demoCommand({ program, args, sink, env }: CommandContext):
       live,
       policy: { maxAttempts: 3, backoffSeconds: 0 },
       sink,
+      say,
       now,
-      json: line.flags.has('json'),
+      json,
       env,
       injections: (liveClass) => demoInjections(liveClass, seed),
       showChecks: true,
       heading,
     });
     heading('summary');
-    for (const text of summaryLines(rows, line.flags.has('json'))) sink.out(text);
+    for (const text of summaryLines(rows, json)) sink.out(text);
     const escalated = rows.filter((row) => row.outcome === 'escalated').map((row) => row.failureClass);
-    sink.out('');
-    sink.out(escalated.length > 0
+    say('');
+    say(escalated.length > 0
       ? `Recovered what could be repaired; escalated ${escalated.join(', ')} to their owners with the items a person must decide (see the ESCALATION lines).`
       : 'Every class recovered.');
-    if (given !== undefined || line.flags.has('keep')) sink.out(`The workspace is kept at ${displayValue(dir)}: try '${program} check all --workspace ${displayValue(dir)}'.`);
+    if (given !== undefined || line.flags.has('keep')) {
+      // Quoted as a shell needs it, so that a folder with a space can be pasted as printed.
+      if (json) sink.out(JSON.stringify({ event: 'WORKSPACE_KEPT', path: dir }));
+      else say(`The workspace is kept at ${displayValue(dir)}: try ${formatArgv([program, 'check', 'all', '--workspace', dir])}`);
+    }
     return EXIT.ok;
   } finally {
     if (given === undefined && !line.flags.has('keep')) rmSync(dir, { recursive: true, force: true });

@@ -59,6 +59,8 @@ export async function liveDrillCommand({ program, args, sink, env }: CommandCont
       live,
       policy,
       sink,
+      // With --json, stdout carries JSON lines alone: what was injected goes to stderr.
+      say: (text) => (json ? sink.err(text) : sink.out(text)),
       now,
       json,
       env,

@@ -25,6 +25,11 @@ export interface RehearsalSettings {
   readonly live: LiveContext;
   readonly policy: RetryPolicy;
   readonly sink: ConsoleSink;
+  /**
+   * Where the transcript's human lines go (what was injected, the checks): stdout, or stderr when
+   * `json` asks for nothing but JSON lines on stdout.
+   */
+  readonly say: (text: string) => void;
   readonly now: () => number;
   readonly json: boolean;
   readonly env: NodeJS.ProcessEnv;
@@ -40,7 +45,7 @@ export interface RehearsalSettings {
  * fresh sample or a sandbox copy), and returns one summary row per class.
  */
 export async function rehearse(settings: RehearsalSettings): Promise<RehearsalRow[]> {
-  const { live, sink } = settings;
+  const { live, sink, say } = settings;
   const liveClasses: LiveClass[] = [];
   for (const failureClass of settings.classes) {
     const liveClass = await loadLiveClass(failureClass.id);
@@ -56,10 +61,10 @@ export async function rehearse(settings: RehearsalSettings): Promise<RehearsalRo
     injected.set(liveClass.failureClass, faults);
     const kinds = new Map<string, number>();
     for (const fault of faults) kinds.set(fault.kind, (kinds.get(fault.kind) ?? 0) + 1);
-    sink.out(`${liveClass.failureClass}: injected ${faults.length}${[...kinds].map(([kind, count]) => ` ${kind}=${count}`).join('')}`);
+    say(`${liveClass.failureClass}: injected ${faults.length}${[...kinds].map(([kind, count]) => ` ${kind}=${count}`).join('')}`);
   }
 
-  const before = await checkAll(liveClasses, live, settings.showChecks ? sink : undefined, () => settings.heading('check all'));
+  const before = await checkAll(liveClasses, live, settings.showChecks ? say : undefined, () => settings.heading('check all'));
   settings.heading('heal all');
   const rows: RehearsalRow[] = [];
   const outcomes = new Map<string, { outcome: RunOutcome; seconds: number }>();
@@ -79,7 +84,7 @@ export async function rehearse(settings: RehearsalSettings): Promise<RehearsalRo
     }], { sink, now: settings.now, json: settings.json, env: settings.env });
     outcomes.set(failureClass.id, { outcome: results[0]?.outcome ?? 'escalated', seconds: (performance.now() - started) / 1000 });
   }
-  const after = await checkAll(liveClasses, live, settings.showChecks ? sink : undefined, () => settings.heading('check all, after healing'));
+  const after = await checkAll(liveClasses, live, settings.showChecks ? say : undefined, () => settings.heading('check all, after healing'));
 
   for (const liveClass of liveClasses) {
     const id = liveClass.failureClass;
@@ -91,13 +96,13 @@ export async function rehearse(settings: RehearsalSettings): Promise<RehearsalRo
   return rows;
 }
 
-async function checkAll(liveClasses: readonly LiveClass[], live: LiveContext, sink: ConsoleSink | undefined, heading: () => void): Promise<Map<string, number>> {
-  if (sink) heading();
+async function checkAll(liveClasses: readonly LiveClass[], live: LiveContext, say: ((text: string) => void) | undefined, heading: () => void): Promise<Map<string, number>> {
+  if (say) heading();
   const found = new Map<string, number>();
   for (const liveClass of liveClasses) {
     const report = await liveClass.check(live);
     found.set(liveClass.failureClass, report.findings.length);
-    if (sink) for (const text of reportText(report, 3)) sink.out(text);
+    if (say) for (const text of reportText(report, 3)) say(text);
   }
   return found;
 }

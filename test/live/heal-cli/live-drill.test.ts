@@ -20,7 +20,10 @@ describe('opsheal drill --live', () => {
     const workspace = template.copy();
     const before = hashFiles(workspace.root);
     const result = runBin('opsheal', ['drill', 'all', '--live', '--workspace', workspace.root, '--seed', '5', '--json']);
-    expect(result.stderr).toBe('');
+    // With --json, stdout is JSON lines alone (regression: what was injected was printed there as
+    // text); the injections are told on stderr.
+    for (const text of linesOf(result.stdout)) expect(() => JSON.parse(text), text).not.toThrow();
+    expect(linesOf(result.stderr).map((text) => text.replace(/: injected .*/, ''))).toEqual(FAILURE_CLASSES.map((failureClass) => failureClass.id));
     expect([0, 1]).toContain(result.status);
     expect(hashFiles(workspace.root)).toEqual(before);
   });
