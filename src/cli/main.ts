@@ -93,12 +93,17 @@ export async function run(program: string): Promise<void> {
   // ours. The run goes on without stdout and exits with its own code. (Exiting at the closed pipe
   // stopped a heal at its next wait, before its repairs, and with no exit code set yet exited 0.)
   let stdoutGone = false;
+  // Any other failure to write (a full disk, an I/O error) loses output nobody chose to drop: said
+  // once on stderr, the run goes on, and it cannot end with exit 0 (used to: a stack trace, exit 1).
+  let stdoutFailed = false;
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE' || stdoutGone) {
-      stdoutGone = true;
-      return;
+    if (!stdoutGone && error.code !== 'EPIPE') {
+      stdoutFailed = true;
+      process.stderr.write(`ERROR: cannot write to stdout: ${displayValue(error.message)}; the output from here on is lost\n`);
+      // The error may arrive after the command has set its code (the write was queued).
+      if (process.exitCode === EXIT.ok) process.exitCode = EXIT.escalatedOrDrift;
     }
-    throw error;
+    stdoutGone = true;
   });
   const sink: ConsoleSink = {
     out: (line) => {
@@ -110,5 +115,6 @@ export async function run(program: string): Promise<void> {
       return Boolean(process.stderr.isTTY);
     },
   };
-  process.exitCode = await main(program, process.argv.slice(2), sink, process.env);
+  const code = await main(program, process.argv.slice(2), sink, process.env);
+  process.exitCode = stdoutFailed && code === EXIT.ok ? EXIT.escalatedOrDrift : code;
 }
