@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { existsSync, readdirSync, renameSync, rmdirSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { DatabaseUnusableError } from './database-unusable-error.js';
 import { makeOwnFolder } from './own-folder.js';
 
 /** How many backups of one database to keep; older ones are removed once a newer one is kept (pruneBackups). */
@@ -85,13 +86,53 @@ export async function copyDatabase(dbPath: string, target: string): Promise<void
   try {
     // The copy reads each page once: a small page cache does as well as SQLite's default 16 MiB.
     source.pragma('cache_size = -2048');
-    // All pages in one step: one read transaction for the whole copy, instead of one per 100 pages
-    // and a turn of the event loop between them (a third of the time on a database of 100 MB).
-    await source.backup(target, { progress: () => ALL_PAGES });
+    await backUpAtOnce(source, dbPath, target);
   } finally {
     source.close();
   }
 }
+
+/**
+ * SQLite's online backup of `source` (at `dbPath`) into `target`, all pages in one step: one read
+ * transaction for the whole copy, instead of one per 100 pages and a turn of the event loop between
+ * them (a third of the time on a database of 100 MB).
+ *
+ * Where SQLite cannot read the source at all (another connection holds it exclusively locked),
+ * better-sqlite3 reports the copy done with no pages, leaving an empty database behind, and where it
+ * can start but not go on, it retries for as long as that lasts (for ever, for a WAL database in a
+ * folder this user may not write). So an empty copy is taken again, and a copy that makes no
+ * progress for `stallSeconds` fails (retryable), saying why.
+ */
+export async function backUpAtOnce(source: Database.Database, dbPath: string, target: string, stallSeconds = COPY_STALL_SECONDS): Promise<void> {
+  let remaining = Number.POSITIVE_INFINITY;
+  let progressedAt = Date.now();
+  const stalled = (): boolean => Date.now() - progressedAt > stallSeconds * 1000;
+  const stallError = (): DatabaseUnusableError =>
+    new DatabaseUnusableError(
+      `copying ${dbPath} made no progress for ${stallSeconds}s: the database stayed busy or locked, or this user cannot read it in full (a WAL database needs its folder writable, or its -shm file)`,
+      { retryable: true },
+    );
+  for (;;) {
+    const done = await source.backup(target, {
+      progress: ({ remainingPages }) => {
+        if (remainingPages < remaining) {
+          remaining = remainingPages;
+          progressedAt = Date.now();
+        } else if (stalled()) {
+          throw stallError();
+        }
+        return ALL_PAGES;
+      },
+    });
+    // Every database has a page at least: none copied means none could be read.
+    if (done.totalPages > 0) return;
+    if (stalled()) throw stallError();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** How long a database copy may make no progress before it fails (see copyDatabase). */
+const COPY_STALL_SECONDS = 10;
 
 /**
  * A file a backup in progress writes: the copy under its temporary name `.<name>.partial`, and the

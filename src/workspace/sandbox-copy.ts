@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3';
-import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import type { OpshealConfig } from '../config/opsheal-config.js';
+import { backUpAtOnce } from './database-backup.js';
 import { openIndexDatabase } from './index-database.js';
 import { workspacePaths, type WorkspacePaths } from './workspace-paths.js';
 
@@ -50,11 +51,16 @@ export async function copyWorkspaceToSandbox(source: WorkspacePaths, config: Ops
     mkdirSync(dirname(to), { recursive: true });
     // Links are copied as links: the scan refuses any that lead outside the (sandbox) workspace.
     cpSync(from, to, { recursive: true, verbatimSymlinks: true, preserveTimestamps: true });
+    // The copy keeps the source's modes: read-only memory files or folders (a workspace this user
+    // may only read) would stop the faults from being made in the copy, and the copy from being
+    // removed afterwards. The sandbox is this run's own, so it is made writable by its owner.
+    makeWritableByOwner(to);
   }
   if (existsSync(source.db)) {
+    // Opened as a check opens it, so that a copy leaves no -wal or -shm file behind in the source.
     const { db: original } = openIndexDatabase(source.db, { readonly: true });
     try {
-      await original.backup(sandbox.db);
+      await backUpAtOnce(original, source.db, sandbox.db);
     } finally {
       original.close();
     }
@@ -89,3 +95,14 @@ function repointAbsolutePaths(dbPath: string, from: string, to: string): void {
   }
 }
 
+/** Adds the owner's write permission (and search, for folders) to everything under `path`; links are left alone. */
+function makeWritableByOwner(path: string): void {
+  const stats = lstatSync(path);
+  if (stats.isSymbolicLink()) return;
+  if (stats.isDirectory()) {
+    chmodSync(path, stats.mode | 0o700);
+    for (const entry of readdirSync(path)) makeWritableByOwner(join(path, entry));
+  } else {
+    chmodSync(path, stats.mode | 0o200);
+  }
+}

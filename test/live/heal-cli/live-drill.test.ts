@@ -1,4 +1,4 @@
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FAILURE_CLASSES } from '../../../src/catalog/failure-classes.js';
@@ -110,4 +110,38 @@ describe('opsheal demo', () => {
     expect(table.find((line) => line.startsWith('telemetry-drift'))).toMatch(/escalated/);
     expect(result.stdout).toContain('"event":"ESCALATION","failure_class":"telemetry-drift"');
   });
+
+  it('makes its copy writable by its owner when the workspace is read-only, so the faults can be made and the copy removed', () => {
+    // Found by running it as a user who may only read the workspace: the copy kept the read-only
+    // modes, so deleting a memory file in it failed (EACCES), and so did removing the sandbox.
+    const workspace = template.copy();
+    const setModes = (path: string, folder: number, file: number): void => {
+      chmodSync(path, folder);
+      for (const entry of readdirSync(path, { withFileTypes: true })) {
+        if (entry.isDirectory()) setModes(join(path, entry.name), folder, file);
+        else chmodSync(join(path, entry.name), file);
+      }
+    };
+    setModes(join(workspace.root, 'specs'), 0o555, 0o444);
+    try {
+      const drill = runBin('opsheal', ['drill', 'index-drift', '--live', '--workspace', workspace.root, '--keep', '--json']);
+      const [kept] = events(drill.stdout, 'SANDBOX_KEPT');
+      const sandbox = String(kept?.['path']);
+      try {
+        const memoryFolder = String(foldersUnder(join(sandbox, 'specs')).find((path) => path.endsWith('/memory')));
+        expect(statSync(memoryFolder).mode & 0o200).toBe(0o200);
+        expect(statSync(join(memoryFolder, readdirSync(memoryFolder)[0] as string)).mode & 0o200).toBe(0o200);
+        expect(drill.status).toBe(0);
+      } finally {
+        rmSync(sandbox, { recursive: true, force: true });
+      }
+    } finally {
+      setModes(join(workspace.root, 'specs'), 0o755, 0o644);
+    }
+  });
 });
+
+/** `root` and every folder under it. */
+function foldersUnder(root: string): string[] {
+  return [root, ...readdirSync(root, { withFileTypes: true }).filter((entry) => entry.isDirectory()).flatMap((entry) => foldersUnder(join(root, entry.name)))];
+}
