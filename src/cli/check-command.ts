@@ -14,6 +14,7 @@ import { clockFromEnvironment } from './run-environment.js';
 import { requireClass, type CommandContext } from './runbook-commands.js';
 import { parseUnsigned } from './unsigned-option.js';
 import { UsageError } from '../core/usage-error.js';
+import { DatabaseUnusableError } from '../workspace/database-unusable-error.js';
 import { WORKSPACE_OPTIONS, requireDatabase, resolveWorkspace } from './workspace-options.js';
 
 /** `check <class|all>`: read-only detection. Exit 0 healthy, 1 drift found or an unusable database, 2 usage error. */
@@ -34,11 +35,14 @@ export async function checkCommand({ program, args, sink, env }: CommandContext)
 
   let drift = false;
   let failed = false;
-  // `check all` goes on past a class that cannot be checked, and says which and why in its place;
-  // a usage mistake still stops everything (exit 2), and a single class's error is the command's.
+  // `check all` goes on past a class that cannot be checked for its own sake (a table of its own
+  // missing, a telemetry file it cannot read), and says which and why in its place. A usage
+  // mistake still stops everything (exit 2), and so does a database that cannot be used at all
+  // (corrupt, not a database, locked): the classes after would judge, or call healthy, what cannot
+  // be trusted. A single class's error is the command's.
   for await (const { failureClass, report, error } of checksAhead(classes.map((entry) => entry.id), live, classes.length > 1)) {
     if (error !== undefined) {
-      if (error instanceof UsageError) throw error;
+      if (error instanceof UsageError || (error instanceof DatabaseUnusableError && error.code !== 'SQLITE_ERROR')) throw error;
       failed = true;
       const message = error instanceof Error ? error.message : String(error);
       sink.err(`ERROR: ${failureClass}: ${displayValue(message)}`);

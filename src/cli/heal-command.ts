@@ -2,6 +2,7 @@ import type { FailureClass } from '../catalog/failure-class.js';
 import { FAILURE_CLASSES } from '../catalog/failure-classes.js';
 import { commandStepAction } from '../commands/command-step-action.js';
 import { lockedCommandStep } from '../live/locked-command-step.js';
+import { ownerOf } from '../config/opsheal-config.js';
 import { formatArgv } from '../commands/format-argv.js';
 import type { StepAction } from '../core/step-action.js';
 import type { ClassRunPlan, RunnableStep } from '../core/step-runner.js';
@@ -70,7 +71,7 @@ export async function healCommand(context: CommandContext): Promise<ExitCode> {
     collections.beforeClass(index);
     return {
       failureClass: entry.failureClass.id,
-      owner: entry.failureClass.owner,
+      owner: ownerOf(live.config, entry.failureClass),
       scenario: 'live',
       recoverySummary: entry.failureClass.summary,
       healthySummary: entry.failureClass.healthySummary,

@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { ownerOf } from '../config/opsheal-config.js';
 import type { FailureClass } from '../catalog/failure-class.js';
 import type { RetryPolicy } from '../core/retry-policy.js';
 import type { RunOutcome } from '../core/step-runner.js';
@@ -75,7 +76,7 @@ export async function rehearse(settings: RehearsalSettings): Promise<RehearsalRo
     const started = performance.now();
     const { results } = await runPlans([{
       failureClass: failureClass.id,
-      owner: failureClass.owner,
+      owner: ownerOf(live.config, failureClass),
       scenario: 'live',
       recoverySummary: failureClass.summary,
       healthySummary: failureClass.healthySummary,

@@ -144,6 +144,11 @@ function buildSchemas(z: typeof Zod.z) {
         )
         .optional(),
       lockTimeoutSeconds: numberFrom(0, 3600).optional(),
+      owners: z
+        .strictObject(Object.fromEntries(FAILURE_CLASSES.map((failureClass) => [failureClass.id, nonEmptyString().optional()])), {
+          error: expected('expected an object of failure classes to owners'),
+        })
+        .optional(),
       steps: stepsSchema.optional(),
     },
     { error: expected('expected an object of settings') },
@@ -160,7 +165,7 @@ export type ConfigFile = Zod.z.infer<ReturnType<typeof buildSchemas>['configFile
  * `steps.index-drift.bogus-step` → `unknown step (index-drift has detect-divergence, rebuild-index, verify-parity)`.
  */
 export function unknownKeyMessage(parentPath: readonly PropertyKey[], key: string): string {
-  if (parentPath.length === 1 && parentPath[0] === 'steps') {
+  if (parentPath.length === 1 && (parentPath[0] === 'steps' || parentPath[0] === 'owners')) {
     return `unknown failure class (expected one of ${FAILURE_CLASSES.map((c) => c.id).join(', ')})`;
   }
   if (parentPath.length === 2 && parentPath[0] === 'steps') {

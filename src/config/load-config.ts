@@ -60,6 +60,7 @@ function resolveConfig(file: ConfigFile, baseDir: string, source: string): Opshe
     ...(file.policy !== undefined ? { policy: file.policy } : {}),
     thresholds: { ...defaults.thresholds, ...file.thresholds },
     lockTimeoutSeconds: file.lockTimeoutSeconds ?? defaults.lockTimeoutSeconds,
+    owners: Object.fromEntries(Object.entries(file.owners ?? {}).filter((entry): entry is [string, string] => entry[1] !== undefined)),
     steps: definedSteps(file.steps),
   };
 }

@@ -44,6 +44,11 @@ export interface OpshealConfig {
   readonly thresholds: Thresholds;
   /** How long a healer waits for another one's lock on the workspace before giving up (default 10). */
   readonly lockTimeoutSeconds: number;
+  /**
+   * Who a live run names as each class's owner in its payloads, where the config says (a person or a
+   * team); the others keep the catalog's (Engineering Lead, QA Lead, ...). Drills keep the contract's.
+   */
+  readonly owners: Readonly<Record<string, string>>;
   /** Per class, per step name: a command that replaces the built-in action. */
   readonly steps: Readonly<Record<string, Readonly<Record<string, CommandStepConfig>>>>;
 }
@@ -56,6 +61,12 @@ export function defaultConfig(baseDir: string): OpshealConfig {
     telemetry: { schema: 'telemetry/schema.json', docs: 'telemetry/README.md', events: 'telemetry/events.jsonl' },
     thresholds: { misrouteRate: 0.02, lookupP95Ms: 5, sampleSize: 500, maxOrphanedShare: 0.5 },
     lockTimeoutSeconds: 10,
+    owners: {},
     steps: {},
   };
+}
+
+/** The owner a live run names for a class: the config's, else the catalog's. */
+export function ownerOf(config: Pick<OpshealConfig, 'owners'>, failureClass: { readonly id: string; readonly owner: string }): string {
+  return config.owners[failureClass.id] ?? failureClass.owner;
 }

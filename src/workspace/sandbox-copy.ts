@@ -79,6 +79,7 @@ function sandboxConfigFile(config: OpshealConfig): Record<string, unknown> {
     ...(config.policy !== undefined ? { policy: config.policy } : {}),
     thresholds: config.thresholds,
     lockTimeoutSeconds: config.lockTimeoutSeconds,
+    ...(Object.keys(config.owners).length > 0 ? { owners: config.owners } : {}),
   };
 }
 

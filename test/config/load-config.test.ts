@@ -54,6 +54,7 @@ describe('loadConfig: valid files', () => {
       policy: { maxAttempts: 5, backoffSeconds: 2 },
       thresholds: { misrouteRate: 0.05, maxOrphanedShare: 0.25 },
       lockTimeoutSeconds: 0,
+      owners: { 'index-drift': 'Platform on-call' },
       steps: {
         'index-drift': {
           'rebuild-index': {
@@ -75,6 +76,7 @@ describe('loadConfig: valid files', () => {
       policy: { maxAttempts: 5, backoffSeconds: 2 },
       thresholds: { misrouteRate: 0.05, lookupP95Ms: 5, sampleSize: 500, maxOrphanedShare: 0.25 },
       lockTimeoutSeconds: 0,
+      owners: { 'index-drift': 'Platform on-call' },
       steps: {
         'index-drift': {
           'rebuild-index': {
@@ -217,9 +219,17 @@ describe('loadConfig: messages name the file, the dotted path, what was expected
     );
   });
 
+  it('owners: a failure class it does not know, or an owner that is not a non-empty string', () => {
+    expect(jsonProblem({ owners: { 'index-drfit': 'Alice' } })).toBe(
+      'owners.index-drfit: unknown failure class (expected one of index-drift, session-ambiguity, ledger-mismatch, telemetry-drift)',
+    );
+    expect(jsonProblem({ owners: { 'index-drift': '' } })).toMatch(/^owners\.index-drift: expected a non-empty string/);
+    expect(jsonProblem({ owners: 'Alice' })).toBe('owners: expected an object of failure classes to owners (got: "Alice")');
+  });
+
   it('unknown fields at the top, in a section and in a step', () => {
     expect(jsonProblem({ specRoot: 'specs' })).toBe(
-      'specRoot: unknown field (expected one of db, specsRoot, telemetry, policy, thresholds, lockTimeoutSeconds, steps)',
+      'specRoot: unknown field (expected one of db, specsRoot, telemetry, policy, thresholds, lockTimeoutSeconds, owners, steps)',
     );
     expect(jsonProblem({ telemetry: { doc: 'x' } })).toBe('telemetry.doc: unknown field (expected one of schema, docs, events)');
     expect(jsonProblem({ steps: { 'ledger-mismatch': { 'replay-ledger': { command: ['x'], shell: true } } } })).toBe(
@@ -285,7 +295,7 @@ describe('loadConfig: messages name the file, the dotted path, what was expected
   it('stays on one line when a key or value holds a line break', () => {
     const file = write('nl.yaml', '"spec\\nRoot": 1\n');
     expect(errorFor(file)).toBe(
-      `config ${file}: spec\\u000aRoot: unknown field (expected one of db, specsRoot, telemetry, policy, thresholds, lockTimeoutSeconds, steps)`,
+      `config ${file}: spec\\u000aRoot: unknown field (expected one of db, specsRoot, telemetry, policy, thresholds, lockTimeoutSeconds, owners, steps)`,
     );
     expect(jsonProblem({ db: 7, specsRoot: 'ok' }).includes('\n')).toBe(false);
     const file2 = write('nl2.json', JSON.stringify({ lockTimeoutSeconds: 'a\nb' }));
@@ -298,12 +308,10 @@ describe('findWorkspaceConfig', () => {
     expect(findWorkspaceConfig(dir)).toBeUndefined();
   });
 
-  it('prefers opsheal.config.json, then .yaml, then .yml', () => {
+  it('finds whichever one of opsheal.config.json, .yaml and .yml there is, and refuses two at once', () => {
     write('opsheal.config.yml', '{}');
     expect(findWorkspaceConfig(dir)).toBe(path.join(dir, 'opsheal.config.yml'));
-    write('opsheal.config.yaml', '{}');
-    expect(findWorkspaceConfig(dir)).toBe(path.join(dir, 'opsheal.config.yaml'));
     write('opsheal.config.json', '{}');
-    expect(findWorkspaceConfig(dir)).toBe(path.join(dir, 'opsheal.config.json'));
+    expect(() => findWorkspaceConfig(dir)).toThrow('the workspace has 2 config files (opsheal.config.json, opsheal.config.yml): keep one, or name it with --config FILE');
   });
 });
