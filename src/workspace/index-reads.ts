@@ -253,16 +253,66 @@ export function readLedgerEntries(db: Db): LedgerEntry[] {
   }));
 }
 
-/** Which of the ledger's two append-only triggers exist on mutation_ledger, in LEDGER_TRIGGERS order. */
-export function ledgerTriggers(db: Db): string[] {
-  const present = new Set(
-    (
-      db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'mutation_ledger'").all() as Array<{
-        name: string;
-      }>
-    ).map((trigger) => trigger.name),
+/** What stands where one of the ledger's guard triggers should be, when it does not guard. */
+export type LedgerGuardFault =
+  /** A trigger of that name on mutation_ledger that does not abort every UPDATE (or DELETE). */
+  | { readonly kind: 'not-a-guard' }
+  /** The name is taken by something else (a trigger on another table, an index, a table). */
+  | { readonly kind: 'name-taken'; readonly by: string };
+
+/** The ledger's two append-only triggers: which guard as they must, and what is wrong with the others. */
+export interface LedgerGuards {
+  /** The names, in LEDGER_TRIGGERS order, of the triggers that abort every UPDATE or DELETE of mutation_ledger. */
+  readonly working: string[];
+  /** The names that exist but do not guard (a missing name is in neither). */
+  readonly faults: Readonly<Record<string, LedgerGuardFault>>;
+}
+
+/** The statement each guard trigger must abort. */
+const GUARDED_STATEMENT: Readonly<Record<(typeof LEDGER_TRIGGERS)[number], string>> = {
+  prevent_ledger_update: 'UPDATE',
+  prevent_ledger_delete: 'DELETE',
+};
+
+/**
+ * Judges the ledger's guard triggers by what they do, not by their name alone: one that is there must
+ * be on mutation_ledger, fire on every UPDATE (DELETE) of it (no `OF` columns, no `WHEN`), and raise
+ * ABORT, FAIL or ROLLBACK. A trigger of the right name that only selects, or a name taken on another
+ * table, leaves the ledger open to rewriting all the same.
+ */
+export function ledgerGuards(db: Db): LedgerGuards {
+  const holders = new Map(
+    (db.prepare(`SELECT name, type, tbl_name AS tableName, sql FROM sqlite_master WHERE name IN (${LEDGER_TRIGGERS.map(() => '?').join(', ')})`).all(...LEDGER_TRIGGERS) as Array<{
+      name: string;
+      type: string;
+      tableName: string;
+      sql: string | null;
+    }>).map((holder) => [holder.name, holder]),
   );
-  return LEDGER_TRIGGERS.filter((name) => present.has(name));
+  const working: string[] = [];
+  const faults: Record<string, LedgerGuardFault> = {};
+  for (const name of LEDGER_TRIGGERS) {
+    const holder = holders.get(name);
+    if (holder === undefined) continue;
+    if (holder.type !== 'trigger' || holder.tableName !== 'mutation_ledger') {
+      faults[name] = { kind: 'name-taken', by: holder.type === 'trigger' ? `a trigger on ${holder.tableName}` : `${holder.type === 'index' ? 'an' : 'a'} ${holder.type}` };
+    } else if (guardsEvery(holder.sql ?? '', GUARDED_STATEMENT[name])) {
+      working.push(name);
+    } else {
+      faults[name] = { kind: 'not-a-guard' };
+    }
+  }
+  return { working, faults };
+}
+
+function guardsEvery(sql: string, statement: string): boolean {
+  const header = new RegExp(
+    String.raw`^\s*CREATE\s+(?:TEMP(?:ORARY)?\s+)?TRIGGER\s+(?:IF\s+NOT\s+EXISTS\s+)?(?:"[^"]*"|\`[^\`]*\`|\[[^\]]*\]|[^\s(]+)\s+` +
+      String.raw`(?:BEFORE|AFTER)\s+${statement}\s+ON\s+(?:main\s*\.\s*)?(?:"mutation_ledger"|\`mutation_ledger\`|\[mutation_ledger\]|mutation_ledger)\s+` +
+      String.raw`(?:FOR\s+EACH\s+ROW\s+)?BEGIN\b`,
+    'i',
+  );
+  return header.test(sql) && /\bRAISE\s*\(\s*(?:ABORT|FAIL|ROLLBACK)\s*,/i.test(sql);
 }
 
 /**
@@ -301,6 +351,20 @@ export function readFtsIndexedIds(db: Db): number[] {
   } catch (error) {
     throw toDatabaseUnusableError(error);
   }
+}
+
+/** The writes to memory_index that can leave FTS behind, each of which a trigger must carry over. */
+const ROW_EVENTS = ['INSERT', 'UPDATE', 'DELETE'] as const;
+
+/**
+ * The writes to memory_index (INSERT, UPDATE, DELETE) that no trigger on it carries over to
+ * memory_fts: the server keeps FTS in step through such triggers, and where one is missing, every
+ * such write (a repair's own included) leaves FTS out of step.
+ */
+export function readFtsTriggerGaps(db: Db): string[] {
+  const triggers = (db.prepare(`SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'memory_index' AND sql LIKE '%memory_fts%'`).all() as Array<{ sql: string | null }>)
+    .map((trigger) => trigger.sql ?? '');
+  return ROW_EVENTS.filter((event) => !triggers.some((sql) => new RegExp(String.raw`\b(?:BEFORE|AFTER)\s+${event}\b`, 'i').test(sql)));
 }
 
 /**

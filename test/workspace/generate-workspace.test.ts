@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { generateWorkspace, type GenerationReport } from '../../src/workspace/generate-workspace.js';
 import { openIndexDatabase } from '../../src/workspace/index-database.js';
-import { ledgerTriggers, readFtsIndexedIds, readIndexRows, readLedgerEntries, readVectorIds } from '../../src/workspace/index-reads.js';
+import { ledgerGuards, readFtsIndexedIds, readIndexRows, readLedgerEntries, readVectorIds } from '../../src/workspace/index-reads.js';
 import { LEDGER_TRIGGERS } from '../../src/workspace/ledger-entry.js';
 import { readMemoryMetadata } from '../../src/workspace/memory-file-reader.js';
 import { scanMemoryFiles } from '../../src/workspace/memory-files.js';
@@ -151,7 +151,7 @@ describe('generateWorkspace', () => {
       const ids = readIndexRows(db).map((row) => row.id);
       expect(readFtsIndexedIds(db)).toEqual(ids);
       expect(readVectorIds(db)).toEqual(ids);
-      expect(ledgerTriggers(db)).toEqual([...LEDGER_TRIGGERS]);
+      expect(ledgerGuards(db)).toEqual({ working: [...LEDGER_TRIGGERS], faults: {} });
       expect(() => db.exec("UPDATE mutation_ledger SET reason = 'x' WHERE id = 1")).toThrow(/append-only/);
       expect(() => db.exec('DELETE FROM mutation_ledger WHERE id = 1')).toThrow(/append-only/);
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');

@@ -7,7 +7,7 @@ import { DatabaseUnusableError, openIndexDatabase } from '../../src/workspace/in
 import {
   INDEX_ROW_COLUMNS,
   LEDGER_COLUMNS,
-  ledgerTriggers,
+  ledgerGuards,
   parseLinkedIds,
   readFtsIndexedIds,
   readIndexRows,
@@ -123,7 +123,7 @@ describe('reads on a database shaped like the real server’s', () => {
       const entries = readLedgerEntries(db);
       expect(entries.map((entry) => entry.linkedMemoryIds)).toEqual(ids.map((id) => [id]));
       expect(entries[0]).toMatchObject({ id: 1, mutationType: 'create', priorHash: null, actor: 'memory-server', decisionMeta: '{"tool":"memory_save"}' });
-      expect(ledgerTriggers(db)).toEqual(['prevent_ledger_update', 'prevent_ledger_delete']);
+      expect(ledgerGuards(db).working).toEqual(['prevent_ledger_update', 'prevent_ledger_delete']);
       expect(readFtsIndexedIds(db)).toEqual(ids);
       expect(readVectorIds(db)).toEqual(ids);
     } finally {
@@ -157,9 +157,31 @@ describe('reads on a database shaped like the real server’s', () => {
 
   it('lists only the guard triggers that exist', () => {
     onServerDatabase((db) => {
-      expect(ledgerTriggers(db)).toEqual([]);
+      expect(ledgerGuards(db).working).toEqual([]);
       db.exec("CREATE TRIGGER prevent_ledger_delete BEFORE DELETE ON mutation_ledger BEGIN SELECT RAISE(ABORT, 'no'); END;");
-      expect(ledgerTriggers(db)).toEqual(['prevent_ledger_delete']);
+      expect(ledgerGuards(db).working).toEqual(['prevent_ledger_delete']);
+    }, { ledger: false });
+  });
+
+  it('judges a guard trigger by what it does: on mutation_ledger, on every UPDATE or DELETE, raising an abort', () => {
+    onServerDatabase((db) => {
+      db.exec(`
+        CREATE TRIGGER prevent_ledger_update AFTER UPDATE ON mutation_ledger BEGIN SELECT 1; END;
+        CREATE TRIGGER prevent_ledger_delete BEFORE DELETE ON memory_index BEGIN SELECT RAISE(ABORT, 'no'); END;`);
+      expect(ledgerGuards(db)).toEqual({
+        working: [],
+        faults: { prevent_ledger_update: { kind: 'not-a-guard' }, prevent_ledger_delete: { kind: 'name-taken', by: 'a trigger on memory_index' } },
+      });
+      db.exec(`
+        DROP TRIGGER prevent_ledger_update; DROP TRIGGER prevent_ledger_delete;
+        CREATE TRIGGER prevent_ledger_update BEFORE UPDATE OF reason ON mutation_ledger BEGIN SELECT RAISE(ABORT, 'no'); END;
+        CREATE TRIGGER prevent_ledger_delete BEFORE DELETE ON mutation_ledger WHEN old.actor = 'x' BEGIN SELECT RAISE(ABORT, 'no'); END;`);
+      expect(ledgerGuards(db).faults).toEqual({ prevent_ledger_update: { kind: 'not-a-guard' }, prevent_ledger_delete: { kind: 'not-a-guard' } });
+      db.exec(`
+        DROP TRIGGER prevent_ledger_update; DROP TRIGGER prevent_ledger_delete;
+        CREATE TRIGGER "prevent_ledger_update" AFTER UPDATE ON "mutation_ledger" FOR EACH ROW BEGIN SELECT RAISE(FAIL, 'no'); END;
+        CREATE INDEX prevent_ledger_delete ON mutation_ledger(actor);`);
+      expect(ledgerGuards(db)).toEqual({ working: ['prevent_ledger_update'], faults: { prevent_ledger_delete: { kind: 'name-taken', by: 'an index' } } });
     }, { ledger: false });
   });
 

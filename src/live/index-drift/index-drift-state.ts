@@ -12,6 +12,12 @@ export interface IndexDriftState {
   readonly rows: readonly IndexRowSummary[];
   /** Ids present in the FTS index; `undefined` when the index could not be listed. */
   readonly ftsIndexedIds: readonly number[] | undefined;
+  /**
+   * The writes to memory_index (INSERT, UPDATE, DELETE) no trigger carries over to memory_fts
+   * (readFtsTriggerGaps); `undefined` when FTS could not be listed. A repair that changes rows then
+   * rebuilds FTS, or its own writes would leave it out of step.
+   */
+  readonly ftsTriggerGaps?: readonly string[];
   /** FTS5's own integrity check against memory_index; `undefined` when not run. */
   readonly ftsIntegrityOk: boolean | undefined;
   /** Rowids of `vec_memories`; `undefined` when vectors could not be checked. */

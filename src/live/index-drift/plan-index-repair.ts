@@ -18,7 +18,8 @@ export type IndexRepairOperation =
 
 /**
  * The repair for the findings: insert missing rows, refresh stale ones, delete orphaned ones (with
- * their vectors), rebuild FTS once if any of it is out of step, drop orphaned vectors, and mark rows
+ * their vectors), rebuild FTS once if any of it is out of step (or the rows change and a trigger
+ * that would keep FTS in step is missing), drop orphaned vectors, and mark rows
  * that claim a vector they lack as pending. Orphaned rows are deleted only within the allowance
  * (`maxOrphanedShare` of the rows, orphan-allowance.ts): past it, none are, and a person decides.
  * Pure; the files are never part of a plan.
@@ -57,6 +58,10 @@ export function planIndexRepair(state: IndexDriftState, findings: readonly Findi
         break;
     }
   }
+  // Where no trigger carries some write of memory_index over to FTS, the repair's own row changes
+  // would leave FTS out of step, and its verify would fail on what it did itself.
+  const changesRows = operations.some((operation) => operation.op !== 'delete-vector');
+  if (changesRows && (state.ftsTriggerGaps?.length ?? 0) > 0) ftsRebuild = true;
   // Rebuilt last, so it indexes the rows as the other operations leave them.
   if (ftsRebuild) operations.push({ op: 'rebuild-fts' });
   return operations;

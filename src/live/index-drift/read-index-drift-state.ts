@@ -1,4 +1,4 @@
-import { readFtsIndexedIds, readVectorIds } from '../../workspace/index-reads.js';
+import { readFtsIndexedIds, readFtsTriggerGaps, readVectorIds } from '../../workspace/index-reads.js';
 import { cachedRowSummaries } from '../cached-row-summaries.js';
 import type { IndexDatabase } from '../index-database-session.js';
 import { cachedIndexRead } from '../index-read-cache.js';
@@ -26,10 +26,10 @@ export function readIndexDriftState(
   ftsIntegrityOk?: boolean,
   completeScan: () => MemoryFileScan = startFileScan(context),
 ): ReadIndexDriftState {
-  const { rows, ftsIndexedIds, vectorIds, notes } = readIndexSide(context, index);
+  const { rows, ftsIndexedIds, ftsTriggerGaps, vectorIds, notes } = readIndexSide(context, index);
   const scan = completeScan();
   return {
-    state: { workspaceRoot: context.paths.root, specsUnderRoot: specsRootUnderWorkspace(context.paths), files: scan.files, unreadable: scan.unreadable, rows, ftsIndexedIds, ftsIntegrityOk, vectorIds },
+    state: { workspaceRoot: context.paths.root, specsUnderRoot: specsRootUnderWorkspace(context.paths), files: scan.files, unreadable: scan.unreadable, rows, ftsIndexedIds, ...(ftsTriggerGaps !== undefined ? { ftsTriggerGaps } : {}), ftsIntegrityOk, vectorIds },
     notes,
   };
 }
@@ -41,7 +41,7 @@ export function readIndexDriftState(
 export function readIndexSide(
   context: LiveContext,
   index: IndexDatabase,
-): Pick<IndexDriftState, 'rows' | 'ftsIndexedIds' | 'vectorIds'> & { readonly notes: readonly string[] } {
+): Pick<IndexDriftState, 'rows' | 'ftsIndexedIds' | 'ftsTriggerGaps' | 'vectorIds'> & { readonly notes: readonly string[] } {
   const notes: string[] = [];
   const rows = cachedRowSummaries(context, index.db);
   let ftsIndexedIds: readonly number[] | undefined;
@@ -50,10 +50,14 @@ export function readIndexSide(
   } catch (error) {
     notes.push(`FTS not checked: ${error instanceof Error ? error.message : String(error)}`);
   }
+  const gaps = ftsIndexedIds !== undefined ? readFtsTriggerGaps(index.db) : undefined;
+  if (gaps !== undefined && gaps.length > 0) {
+    notes.push(`no trigger carries ${gaps.join(', ')} of memory_index over to memory_fts: every such write leaves FTS out of step (a repair that changes rows rebuilds it)`);
+  }
   const vectorIds = index.vectorsLoaded ? cachedIndexRead(context, 'vector-ids', 'vec_memories', () => readVectorIds(index.db)) : undefined;
   if (!index.vectorsLoaded) notes.push(index.vectorNote ?? 'vectors not checked: sqlite-vec did not load');
   else if (vectorIds === undefined) notes.push('vectors not checked: the database has no vec_memories table');
   // The rows' side of detection, worked out while the helper threads may still be reading the files.
   prepareIndexRows(rows, context.paths.root, specsRootUnderWorkspace(context.paths));
-  return { rows, ftsIndexedIds, vectorIds, notes };
+  return { rows, ftsIndexedIds, ...(gaps !== undefined ? { ftsTriggerGaps: gaps } : {}), vectorIds, notes };
 }

@@ -1,3 +1,4 @@
+import type { LedgerGuardFault } from '../../workspace/index-reads.js';
 import { LEDGER_TRIGGERS, type LedgerLink } from '../../workspace/ledger-entry.js';
 import type { IndexRow } from '../../workspace/index-row.js';
 import { byId } from '../compare.js';
@@ -14,7 +15,10 @@ const ENDING_TYPES = new Set(['delete', 'merge', 'archive']);
 export interface LedgerState {
   readonly rows: readonly Pick<IndexRow, 'id' | 'contentHash' | 'sessionId'>[];
   readonly entries: readonly LedgerLink[];
+  /** The guard triggers that guard (ledgerGuards' `working`). */
   readonly triggers: readonly string[];
+  /** What stands where a guard should be and does not guard (ledgerGuards' `faults`); none when absent. */
+  readonly triggerFaults?: Readonly<Record<string, LedgerGuardFault>>;
 }
 
 /** A ledger finding, with what the repair needs to record it. */
@@ -23,6 +27,8 @@ export interface LedgerFinding extends Finding {
   readonly recordedHash?: string | null;
   /** The row's current hash (unrecorded state). */
   readonly currentHash?: string | null;
+  /** An unguarded ledger's guard name: missing (undefined), there but no guard, or taken by something else. */
+  readonly guardFault?: LedgerGuardFault;
 }
 
 /**
@@ -45,7 +51,7 @@ export function detectLedgerMismatch(state: LedgerState): LedgerFinding[] {
     const finding = goneFinding(id, entry);
     if (finding !== undefined) findings.push(finding);
   }
-  return inPrintOrder(findings, state.triggers);
+  return inPrintOrder(findings, state);
 }
 
 /**
@@ -89,7 +95,7 @@ export function detectLedgerMismatchAfterAppend(
     const finding = liveIds.has(id) ? undefined : goneFinding(id, entry);
     if (finding !== undefined) findings.push(finding);
   }
-  return inPrintOrder(findings, state.triggers);
+  return inPrintOrder(findings, state);
 }
 
 /** Records `entry` as the latest linking each id it links, unless one with a higher id already is. */
@@ -129,12 +135,18 @@ function goneFinding(id: number, entry: LedgerLink): LedgerFinding | undefined {
 }
 
 /** The memories' findings, unrecorded states then deletions, each by id; then the missing triggers. */
-function inPrintOrder(findings: readonly LedgerFinding[], triggers: readonly string[]): LedgerFinding[] {
+function inPrintOrder(findings: readonly LedgerFinding[], state: Pick<LedgerState, 'triggers' | 'triggerFaults'>): LedgerFinding[] {
   const unrecordedStates = findings.filter((finding) => finding.kind === 'unrecorded-state').sort(byId);
   const unrecordedDeletions = findings.filter((finding) => finding.kind === 'unrecorded-deletion').sort(byId);
-  const unguarded = LEDGER_TRIGGERS.filter((name) => !triggers.includes(name)).map(
-    (name): LedgerFinding => ({ kind: 'unguarded-ledger', subject: name, detail: `trigger ${name} is missing` }),
-  );
+  const unguarded = LEDGER_TRIGGERS.filter((name) => !state.triggers.includes(name)).map((name): LedgerFinding => {
+    const fault = state.triggerFaults?.[name];
+    if (fault === undefined) return { kind: 'unguarded-ledger', subject: name, detail: `trigger ${name} is missing` };
+    const detail =
+      fault.kind === 'not-a-guard'
+        ? `trigger ${name} does not abort every ${name === 'prevent_ledger_update' ? 'UPDATE' : 'DELETE'} of mutation_ledger`
+        : `the name ${name} is taken by ${fault.by}`;
+    return { kind: 'unguarded-ledger', subject: name, detail, guardFault: fault };
+  });
   return [...unrecordedStates, ...unrecordedDeletions, ...unguarded];
 }
 

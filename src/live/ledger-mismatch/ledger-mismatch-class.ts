@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { failureClassStep } from '../../catalog/failure-classes.js';
-import { retryableFailure, succeeded, type StepOutcome } from '../../core/step-outcome.js';
-import { ledgerTriggers, readLedgerLinks } from '../../workspace/index-reads.js';
+import { nonRetryableFailure, retryableFailure, succeeded, type StepOutcome } from '../../core/step-outcome.js';
+import { ledgerGuards, readLedgerLinks } from '../../workspace/index-reads.js';
 import type { LedgerLink } from '../../workspace/ledger-entry.js';
 import { appendLedgerEntries } from '../../workspace/ledger-append.js';
 import { LEDGER_DELETE_TRIGGER_DDL, LEDGER_UPDATE_TRIGGER_DDL } from '../../workspace/server-schema.js';
@@ -15,7 +15,7 @@ import { repairTimestamp, repairUnderLock } from '../locked-repair.js';
 import { guarded } from '../step-errors.js';
 import { LEDGER_MISMATCH_KINDS, type LedgerFinding, type LedgerState } from './detect-ledger-mismatch.js';
 import { injectLedgerMismatch, LEDGER_MISMATCH_FAULTS } from './inject-ledger-mismatch.js';
-import { planLedgerRepair, type LedgerRepairPlan } from './plan-ledger-repair.js';
+import { ledgerFindingsForAPerson, planLedgerRepair, type LedgerRepairPlan } from './plan-ledger-repair.js';
 import { rememberedLedgerMismatch } from './remembered-detection.js';
 
 const CLASS = 'ledger-mismatch';
@@ -25,6 +25,9 @@ const TRIGGER_DDL: Readonly<Record<string, string>> = {
   prevent_ledger_delete: LEDGER_DELETE_TRIGGER_DDL,
 };
 const DECISION = 'the ledger still does not account for the index after replay: decide whether the listed memories\' current state is legitimate before recording it';
+const TAKEN_NAME_DECISION =
+  'the ledger is not append-only, and its guard trigger cannot be created because something else has its name: ' +
+  'rename or drop what holds the name (it is not on mutation_ledger), then heal again';
 
 /** Ledger mismatch, live: the ledger must account for every row; replay appends what it lacks. */
 export const ledgerMismatchClass: LiveClass = {
@@ -39,7 +42,7 @@ export const ledgerMismatchClass: LiveClass = {
       // Planned from the findings with the hashes they record, which the report leaves out.
       const findings = rememberedLedgerMismatch(state);
       const changes = planLedgerRepair(findings, ORIGIN, sessionsOf(state, findings)).changes;
-      return { check: checkReport(state), changes, needsDecision: [] };
+      return { check: checkReport(state), changes, needsDecision: ledgerFindingsForAPerson(findings).map(publicFinding) };
     }),
 
   actions(context) {
@@ -77,6 +80,11 @@ export const ledgerMismatchClass: LiveClass = {
           findings.push({ kind: 'ledger-shrank', detail: `ledger has ${state.entries.length} rows, had ${ledgerRowsAtDetect} at detect` });
         }
         if (findings.length === 0) return succeeded({ ledger_rows: state.entries.length });
+        const forAPerson = ledgerFindingsForAPerson(findings);
+        if (forAPerson.length === findings.length) {
+          // The repair left them on purpose, and would again: no retry can cure it.
+          return nonRetryableFailure('a guard trigger cannot be created: its name is taken', nonZeroCounts(countByKind(LEDGER_MISMATCH_KINDS, findings)), escalationItems(TAKEN_NAME_DECISION, findings.map(publicFinding)));
+        }
         return retryableFailure('ledger still does not account for the index', nonZeroCounts(countByKind(LEDGER_MISMATCH_KINDS, findings)), escalationItems(DECISION, findings.map(publicFinding)));
       })),
     };
@@ -90,8 +98,13 @@ export function readLedgerState(context: LiveContext, db: Database): LedgerState
   return {
     rows: cachedRowSummaries(context, db),
     entries: cachedIndexRead<LedgerLink[]>(context, 'ledger-links', 'mutation_ledger', (earlier, onlyAppended) => readLedgerLinks(db, earlier, onlyAppended)),
-    triggers: ledgerTriggers(db),
+    ...guardsOf(db),
   };
+}
+
+function guardsOf(db: Database): Pick<LedgerState, 'triggers' | 'triggerFaults'> {
+  const guards = ledgerGuards(db);
+  return Object.keys(guards.faults).length > 0 ? { triggers: guards.working, triggerFaults: guards.faults } : { triggers: guards.working };
 }
 
 function checkReport(state: LedgerState): CheckReport {
@@ -109,7 +122,10 @@ function applyLedgerRepair(db: Database, plan: LedgerRepairPlan, context: LiveCo
   const appended = appendLedgerEntries(db, plan.entries, repairTimestamp(context)).length;
   for (const name of plan.triggers) {
     const ddl = TRIGGER_DDL[name];
-    if (ddl !== undefined) db.exec(ddl);
+    if (ddl === undefined) continue;
+    // A trigger of the name that does not guard is replaced (in the same transaction).
+    db.exec(`DROP TRIGGER IF EXISTS "${name}"`);
+    db.exec(ddl);
   }
   return { appended, triggers_recreated: plan.triggers.length };
 }
@@ -123,6 +139,6 @@ function sessionsOf(state: LedgerState, findings: readonly LedgerFinding[]): Map
 }
 
 /** A finding as reports and payloads show it, without the repair's bookkeeping fields. */
-function publicFinding({ recordedHash: _recorded, currentHash: _current, ...finding }: LedgerFinding): LedgerFinding {
+function publicFinding({ recordedHash: _recorded, currentHash: _current, guardFault: _fault, ...finding }: LedgerFinding): LedgerFinding {
   return finding;
 }

@@ -36,10 +36,21 @@ export function planLedgerRepair(findings: readonly LedgerFinding[], origin: Rep
         sessionId: null, reason: 'recorded the deletion of a memory whose row is gone',
       }));
       changes.push({ action: 'append-delete-entry', memoryId, detail: 'row is gone; the ledger never recorded its end' });
-    } else if (finding.kind === 'unguarded-ledger' && finding.subject !== undefined) {
+    } else if (finding.kind === 'unguarded-ledger' && finding.subject !== undefined && finding.guardFault?.kind !== 'name-taken') {
+      // A trigger of the guard's name that does not guard is replaced; a name something else holds
+      // is left for a person (needsDecision): creating the guard under it cannot succeed.
       triggers.push(finding.subject);
-      changes.push({ action: 'recreate-trigger', subject: finding.subject, detail: 'make the ledger append-only again' });
+      changes.push(
+        finding.guardFault?.kind === 'not-a-guard'
+          ? { action: 'replace-trigger', subject: finding.subject, detail: 'it does not guard: make the ledger append-only again' }
+          : { action: 'recreate-trigger', subject: finding.subject, detail: 'make the ledger append-only again' },
+      );
     }
   }
   return { entries, triggers, changes };
+}
+
+/** The findings a ledger repair cannot mend: a guard's name taken by something else. */
+export function ledgerFindingsForAPerson(findings: readonly LedgerFinding[]): LedgerFinding[] {
+  return findings.filter((finding) => finding.guardFault?.kind === 'name-taken');
 }

@@ -16,6 +16,7 @@ export const rememberedLedgerMismatch: (state: LedgerState) => readonly LedgerFi
     a.rows === b.rows &&
     a.entries === b.entries &&
     a.triggers.length === b.triggers.length &&
-    a.triggers.every((name, index) => b.triggers[index] === name),
+    a.triggers.every((name, index) => b.triggers[index] === name) &&
+    JSON.stringify(a.triggerFaults ?? {}) === JSON.stringify(b.triggerFaults ?? {}),
   (earlier, state) => detectLedgerMismatchAfterAppend({ state: earlier.state, findings: earlier.result }, state),
 );
