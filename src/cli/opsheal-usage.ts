@@ -14,7 +14,7 @@ Commands:
   drill <class|all> [options]    rehearse a class's runbook, simulated (${program} drill --help)
   check <class|all> [options]    find drift in a workspace, read-only (${program} check --help)
   heal <class|all> [options]     run the runbook for real (${program} heal --help)
-  inject <class> [options]       make real faults in a workspace, for tests and drills
+  inject <class|all> [options]   make real faults in a workspace (opsheal inject --help)
   workspace generate DIR         make a sample workspace (${program} workspace --help)
   demo [--dir DIR]               generate, break, check, heal and check a workspace
   help                           show this help

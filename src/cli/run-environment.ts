@@ -3,8 +3,11 @@ import type { RunEvent } from '../core/run-events.js';
 import { UsageError } from '../core/usage-error.js';
 import { displayValue } from './display-value.js';
 
-/** The latest instant a JavaScript Date can hold, in seconds. */
-const MAX_EPOCH_SECONDS = 8_640_000_000_000;
+/**
+ * 9999-12-31T23:59:59Z, in seconds: the last instant the contract's timestamp form
+ * (`2026-02-22T00:00:00Z`, four-digit years) can write. Past it, dates print as `+010000-01-01...`.
+ */
+const MAX_EPOCH_SECONDS = 253_402_300_799;
 
 /**
  * The clock the CLI gives the runner: the real one, or, when `SOURCE_DATE_EPOCH` is set (seconds

@@ -46,7 +46,10 @@ ${DRILL_OPTION_LINES}
 
 ${ENVIRONMENT_LINES}
 
-${EXIT_LINES} With all, 1 when any class escalated.`;
+${EXIT_LINES} With all, 1 when any class escalated.${
+    // opsheal's drill also rehearses for real, on a copy of a workspace; the shell helper's does not.
+    program === 'opsheal' ? `\n\nA real fire drill on a sandbox copy of a workspace: ${program} drill <class|all> --live (${program} drill --live --help).` : ''
+  }`;
 }
 
 /** Help for `runbook`, the shell helper's grammar. */

@@ -55,3 +55,11 @@ describe('--help names every option the command accepts', () => {
     expect(unnamed).toEqual([]);
   });
 });
+
+describe('help points to what is there but not on the page', () => {
+  it("opsheal's drill help names --live, which the shell helper's does not have; opsheal's help says inject takes all", async () => {
+    expect((await helpOf('opsheal', ['drill', '--help'])).help).toContain('opsheal drill <class|all> --live (opsheal drill --live --help)');
+    expect((await helpOf('runbook', ['drill', '--help'])).help).not.toContain('--live');
+    expect((await helpOf('opsheal', ['--help'])).help).toContain('inject <class|all> [options]');
+  });
+});
