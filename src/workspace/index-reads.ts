@@ -70,12 +70,32 @@ export function requireColumns(db: Db, table: string, columns: readonly string[]
 }
 
 /**
+ * Throws a non-retryable {@link DatabaseUnusableError} when memory_index holds a row whose id a
+ * JavaScript number cannot hold exactly (beyond ±2^53 - 1). Read as the nearest number, such an id
+ * names another memory, or none: a repair would write for the wrong id, and a ledger entry record a
+ * memory that does not exist, on every heal. A look-up of the rowid's two ends, not a scan.
+ */
+export function requireExactIds(db: Db): void {
+  const inexact = db
+    .prepare(`SELECT count(*) AS n, CAST(min(id) AS TEXT) AS first FROM memory_index WHERE id > ${Number.MAX_SAFE_INTEGER} OR id < -${Number.MAX_SAFE_INTEGER}`)
+    .get() as { n: number; first: string | null };
+  if (inexact.n > 0) {
+    throw new DatabaseUnusableError(
+      `memory_index has ${inexact.n} row(s) with an id beyond ±${Number.MAX_SAFE_INTEGER} (the first: ${inexact.first ?? '?'}), which opsheal cannot address exactly: ` +
+        'give those rows ids within that range (the memory server numbers its rows from 1), then check again',
+      { retryable: false },
+    );
+  }
+}
+
+/**
  * Every memory_index row (opsheal's columns only), by id; or, with `mostRecent: N`, the N most
  * recently updated rows (newest first, ties by id), the session-ambiguity sample. File paths come
  * back as stored.
  */
 export function readIndexRows(db: Db, options: { readonly mostRecent?: number } = {}): IndexRow[] {
   requireColumns(db, 'memory_index', INDEX_ROW_COLUMNS);
+  requireExactIds(db);
   const order = options.mostRecent !== undefined ? `ORDER BY updated_at DESC, id DESC LIMIT ${Math.max(0, Math.floor(options.mostRecent))}` : 'ORDER BY id';
   const rows = query(db, `SELECT ${INDEX_ROW_COLUMNS.join(', ')} FROM memory_index ${order}`);
   return rows.map((row) => ({
@@ -114,6 +134,7 @@ export function readIndexRows(db: Db, options: { readonly mostRecent?: number } 
  */
 export function readIndexRowSummaries(db: Db, earlier: readonly IndexRowSummary[] = [], changedIds?: readonly number[]): IndexRowSummary[] {
   requireColumns(db, 'memory_index', INDEX_ROW_COLUMNS);
+  requireExactIds(db);
   try {
     const patched = changedIds !== undefined ? patchedRowSummaries(db, earlier, changedIds) : undefined;
     if (patched !== undefined) return patched;
