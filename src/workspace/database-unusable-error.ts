@@ -62,6 +62,14 @@ export function classifySqliteError(error: unknown): SqliteErrorClass {
     return { retryable: false, message: `database not found: ${detail}` };
   }
   if (code === undefined) return { retryable: false, message: detail };
+  if (code === 'SQLITE_READONLY_DIRECTORY') {
+    return {
+      retryable: false,
+      message:
+        "the database is in WAL mode and this user cannot write its folder, so SQLite cannot make the -shm file it needs to read it (SQLITE_READONLY_DIRECTORY): " +
+        'run as a user who may write the folder (the memory server\'s), or check a copy of the workspace',
+    };
+  }
   if (code === 'SQLITE_READONLY_ROLLBACK') {
     return {
       retryable: false,

@@ -98,6 +98,14 @@ describe('classifySqliteError', () => {
     });
   });
 
+  it('says what a read-only WAL folder and a hot journal mean and what to do, not only SQLite\'s "attempt to write a readonly database"', () => {
+    const folder = classifySqliteError(sqliteError('SQLITE_READONLY_DIRECTORY', 'attempt to write a readonly database'));
+    expect(folder.retryable).toBe(false);
+    expect(folder.message).toContain('this user cannot write its folder, so SQLite cannot make the -shm file it needs to read it');
+    const journal = classifySqliteError(sqliteError('SQLITE_READONLY_ROLLBACK', 'attempt to write a readonly database'));
+    expect(journal.message).toContain('left a hot journal');
+  });
+
   it('gives one line, whatever the message', () => {
     expect(classifySqliteError(sqliteError('SQLITE_CORRUPT', 'database disk image\nis malformed')).message).toBe(
       'database is corrupt (SQLITE_CORRUPT): database disk image is malformed',
