@@ -85,7 +85,7 @@ export function parseFrontMatterWithYaml(block: string | readonly string[]): Fro
 export function parseMemoryMetadata(text: string, fileName: string): MemoryMetadata {
   const { split, fields } = frontMatterOf(text);
   const title = textField(fields?.title) ?? firstHeading(withoutBom(text), split.bodyStart) ?? titleFromFileName(fileName);
-  return metadataWithTitle(fields, title);
+  return metadataWithTitle(fields, title, split.block);
 }
 
 /**
@@ -95,9 +95,9 @@ export function parseMemoryMetadata(text: string, fileName: string): MemoryMetad
  * title comes from the first heading). Saves decoding the body of every memory file of a scan.
  */
 export function parseFrontMatterMetadata(head: string): MemoryMetadata | undefined {
-  const { fields } = frontMatterOf(head);
+  const { split, fields } = frontMatterOf(head);
   const title = textField(fields?.title);
-  return title === undefined ? undefined : metadataWithTitle(fields, title);
+  return title === undefined ? undefined : metadataWithTitle(fields, title, split.block);
 }
 
 /**
@@ -110,7 +110,28 @@ export function frontMatterSessionId(head: string | undefined): string | null {
   if (block === undefined) return null;
   // Most memory files: the session found without reading the other fields into values.
   const common = simpleFrontMatterField(block, 'session_id');
-  return sessionIdOf(common !== undefined ? common.value : parseFrontMatterFields(block)?.session_id);
+  if (common !== undefined) return sessionIdOf(common.value);
+  const fields = parseFrontMatterFields(block);
+  return fields !== undefined ? sessionIdOf(fields.session_id) : sessionIdOfUnparsed(block);
+}
+
+/**
+ * The session of a front matter block that is not valid YAML (an unclosed quote on another line, a
+ * key given twice), from its `session_id:` lines as plain text: their one value, or null when there
+ * is none or they disagree. Read as no front matter at all, the file would say "no session", and
+ * session-ambiguity would take a correctly routed row's session away on the strength of a typo.
+ */
+function sessionIdOfUnparsed(block: string): string | null {
+  const values = new Set<string>();
+  for (const line of block.split(/\r?\n/)) {
+    const match = /^session_id:[ \t]*(.*?)[ \t]*$/.exec(line);
+    if (match === null) continue;
+    const raw = (match[1] as string).replace(/[ \t]+#.*$/, '');
+    const quoted = /^(["'])(.*)\1$/.exec(raw);
+    const value = quoted !== null ? (quoted[2] as string) : raw;
+    if (value !== '' && value !== '~' && value !== 'null') values.add(value);
+  }
+  return values.size === 1 ? ([...values][0] as string) : null;
 }
 
 /** The text's front matter split off and read (`fields` undefined when there is none, or it is not YAML). */
@@ -119,13 +140,13 @@ function frontMatterOf(text: string): { split: FrontMatterSplit; fields: FrontMa
   return { split, fields: split.block === undefined ? undefined : parseFrontMatterFields(split.block) };
 }
 
-function metadataWithTitle(fields: FrontMatterFields | undefined, title: string): MemoryMetadata {
+function metadataWithTitle(fields: FrontMatterFields | undefined, title: string, block?: string): MemoryMetadata {
   return {
     title,
     triggerPhrases: phrasesField(fields?.trigger_phrases),
     importanceTier: oneOf(fields?.importance_tier, IMPORTANCE_TIERS) ?? DEFAULT_IMPORTANCE_TIER,
     contextType: oneOf(fields?.context_type, CONTEXT_TYPES) ?? DEFAULT_CONTEXT_TYPE,
-    sessionId: sessionIdOf(fields?.session_id),
+    sessionId: fields === undefined && block !== undefined ? sessionIdOfUnparsed(block) : sessionIdOf(fields?.session_id),
   };
 }
 

@@ -7,8 +7,7 @@
 // and escalates at once; a detect that finds nothing waits for the verdict itself, so that no run
 // ends healthy on a damaged database; a check begun on a version someone has since committed over is
 // not used; a detect whose repair is a configured command, or on a database not in WAL mode, waits.
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AttemptContext } from '../../src/core/step-action.js';
 import type { HelperTask, HelperTaskResult } from '../../src/workspace/helper-tasks.js';
@@ -53,7 +52,7 @@ vi.mock('../../src/live/index-drift/apply-index-repair.js', async (importOrigina
 
 const { indexDriftClass } = await import('../../src/live/index-drift/index-drift-class.js');
 const { cachedMemoryFileSource } = await import('../../src/workspace/cached-memory-files.js');
-const { attemptTrail, healClass, indexRows, ledgerRows, otherWriterCommits, useWorkspaceTemplate, withDatabase } = await import('./live-workspace.js');
+const { attemptTrail, fileHash, healClass, indexRows, ledgerRows, otherWriterCommits, useWorkspaceTemplate, withDatabase } = await import('./live-workspace.js');
 type LiveWorkspace = import('./live-workspace.js').LiveWorkspace;
 
 const template = useWorkspaceTemplate({ memories: 40, seed: 11 });
@@ -65,8 +64,6 @@ afterEach(() => {
 });
 
 const soundnessTasks = (): HelperTask[] => pool.tasks.filter((task) => task.kind === 'database-checks' && task.integrityCheck !== true);
-const digest = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
-
 /** A context whose memory files are read on this thread (the stand-in pool takes only tasks). */
 function contextOf(workspace: LiveWorkspace) {
   return { ...workspace.context(), memoryFiles: cachedMemoryFileSource(workspace.paths, undefined, { pool: null }) };
@@ -98,7 +95,7 @@ describe("a heal's quick_check, left by detect to the repair", () => {
   it('that finds the database damaged rolls the repair back and escalates at once: nothing written, no backup kept', async () => {
     const workspace = await driftedWorkspace({ backup: true });
     pool.verdict = 'corrupt';
-    const before = { db: digest(workspace.paths.db), rows: indexRows(workspace.paths.db).length, ledger: ledgerRows(workspace.paths.db).length };
+    const before = { db: fileHash(workspace.paths.db), rows: indexRows(workspace.paths.db).length, ledger: ledgerRows(workspace.paths.db).length };
 
     const run = await heal(workspace);
 
@@ -106,7 +103,7 @@ describe("a heal's quick_check, left by detect to the repair", () => {
     expect(attemptTrail(run)).toEqual(['detect-divergence:success', 'rebuild-index:non-retryable-failure']);
     expect(run.attempts[1]?.message).toMatch(/database is corrupt \(PRAGMA quick_check: stand-in\)/);
     expect(pool.moments).toEqual(['apply', 'verdict']);
-    expect({ db: digest(workspace.paths.db), rows: indexRows(workspace.paths.db).length, ledger: ledgerRows(workspace.paths.db).length }).toEqual(before);
+    expect({ db: fileHash(workspace.paths.db), rows: indexRows(workspace.paths.db).length, ledger: ledgerRows(workspace.paths.db).length }).toEqual(before);
     // No backup, and not even the folder one would have gone in.
     expect(existsSync(workspace.paths.backupsDir)).toBe(false);
   });

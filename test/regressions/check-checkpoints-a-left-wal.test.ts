@@ -1,9 +1,8 @@
-import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { useWorkspaceTemplate } from '../live/live-workspace.js';
-import { ROOT, runBin } from '../support/run-bin.js';
+import { fileHash, useWorkspaceTemplate } from '../live/live-workspace.js';
+import { killedWriter } from '../support/killed-writer.js';
+import { runBin } from '../support/run-bin.js';
 
 // Found by trying what a crashed memory server leaves: its -wal file, never checkpointed. A read-only
 // `check` (or `heal --dry-run`) then checkpointed it into the database file and deleted it on close,
@@ -13,16 +12,8 @@ const template = useWorkspaceTemplate({ memories: 40, seed: 29 });
 
 /** Commits a change in WAL mode without ever checkpointing, then dies as a crashed server would. */
 function crashAfterCommit(dbPath: string): void {
-  const script = `
-    const Database = require('better-sqlite3');
-    const db = new Database(${JSON.stringify(dbPath)});
-    db.pragma('wal_autocheckpoint = 0');
-    db.exec("UPDATE memory_index SET title = title || ' (edited by the server)' WHERE id = 3");
-    process.kill(process.pid, 'SIGKILL');`;
-  spawnSync(process.execPath, ['-e', script], { cwd: ROOT });
+  killedWriter(dbPath, ['PRAGMA wal_autocheckpoint = 0', "UPDATE memory_index SET title = title || ' (edited by the server)' WHERE id = 3"]);
 }
-
-const digest = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
 
 describe('a -wal file a crashed writer left behind', () => {
   for (const args of [['check', 'all'], ['heal', 'all', '--dry-run']]) {
@@ -31,12 +22,12 @@ describe('a -wal file a crashed writer left behind', () => {
       const db = workspace.paths.db;
       crashAfterCommit(db);
       expect(existsSync(`${db}-wal`)).toBe(true);
-      const before = { db: digest(db), wal: digest(`${db}-wal`) };
+      const before = { db: fileHash(db), wal: fileHash(`${db}-wal`) };
 
       const run = runBin('opsheal', [...args, '--workspace', workspace.root]);
       expect(run.stderr).toBe('');
       expect(existsSync(`${db}-wal`)).toBe(true);
-      expect({ db: digest(db), wal: digest(`${db}-wal`) }).toEqual(before);
+      expect({ db: fileHash(db), wal: fileHash(`${db}-wal`) }).toEqual(before);
     });
   }
 });

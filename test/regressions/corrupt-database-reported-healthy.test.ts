@@ -1,10 +1,9 @@
 import Database from 'better-sqlite3';
-import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { indexDriftClass } from '../../src/live/index-drift/index-drift-class.js';
 import { ledgerMismatchClass } from '../../src/live/ledger-mismatch/ledger-mismatch-class.js';
-import { attemptTrail, healClass, useWorkspaceTemplate, type LiveWorkspace } from '../live/live-workspace.js';
+import { attemptTrail, fileHash, healClass, useWorkspaceTemplate, type LiveWorkspace } from '../live/live-workspace.js';
 import { runBin } from '../support/run-bin.js';
 
 // Found by `npm run torture` (hostile workspaces, "a database with a corrupt page"): a page that no
@@ -25,8 +24,6 @@ function corruptLedgerIndexPage(workspace: LiveWorkspace): void {
   closeSync(descriptor);
 }
 
-const digest = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
-
 describe('corrupt database reported healthy', () => {
   it('check and detect refuse a database whose quick_check fails, non-retryably, naming the corruption', async () => {
     const workspace = template.copy();
@@ -43,12 +40,12 @@ describe('corrupt database reported healthy', () => {
     db.exec('DROP TRIGGER prevent_ledger_update');
     db.close();
     corruptLedgerIndexPage(workspace);
-    const before = digest(workspace.paths.db);
+    const before = fileHash(workspace.paths.db);
 
     const run = await healClass(ledgerMismatchClass, workspace.context());
 
     expect(attemptTrail(run)).toEqual(['detect-ledger-divergence:success', 'replay-ledger:non-retryable-failure']);
-    expect(digest(workspace.paths.db)).toBe(before);
+    expect(fileHash(workspace.paths.db)).toBe(before);
     expect(existsSync(workspace.paths.backupsDir)).toBe(false);
   });
 
@@ -70,7 +67,7 @@ describe('a corrupt database whose drift a heal has found', () => {
     const workspace = template.copy({ backup: true });
     await indexDriftClass.inject(workspace.context(), { kind: 'deleted-row', count: 2, seed: 1 });
     corruptLedgerIndexPage(workspace);
-    const before = digest(workspace.paths.db);
+    const before = fileHash(workspace.paths.db);
 
     const run = runBin('opsheal', ['heal', 'index-drift', '--workspace', workspace.root, '--max-attempts', '1'], { OPSHEAL_THREADS: '2' });
 
@@ -80,7 +77,7 @@ describe('a corrupt database whose drift a heal has found', () => {
     const escalation = JSON.parse(lines[lines.length - 1] as string) as Record<string, unknown>;
     expect(escalation).toMatchObject({ event: 'ESCALATION', step: 'rebuild-index', reason: 'non-retryable-error' });
     expect(run.stdout).toMatch(/database is corrupt \(PRAGMA quick_check: /);
-    expect(digest(workspace.paths.db)).toBe(before);
+    expect(fileHash(workspace.paths.db)).toBe(before);
     // No backup, and not even the folder one would have gone in.
     expect(existsSync(workspace.paths.backupsDir)).toBe(false);
   });

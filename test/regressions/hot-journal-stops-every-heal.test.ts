@@ -1,9 +1,8 @@
-import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { indexRows, useWorkspaceTemplate, withDatabase, type LiveWorkspace } from '../live/live-workspace.js';
-import { ROOT, runBin } from '../support/run-bin.js';
+import { fileHash, indexRows, useWorkspaceTemplate, withDatabase, type LiveWorkspace } from '../live/live-workspace.js';
+import { killedWriter } from '../support/killed-writer.js';
+import { runBin } from '../support/run-bin.js';
 
 // Found by trying what a memory server killed mid-write leaves in rollback-journal mode: a hot
 // journal. Every class of a heal then escalated at detect with "database is read-only
@@ -17,17 +16,9 @@ function crashMidTransaction(workspace: LiveWorkspace): void {
   withDatabase(workspace.paths.db, (db) => {
     db.pragma('journal_mode = DELETE');
   });
-  const script = `
-    const Database = require('better-sqlite3');
-    const db = new Database(${JSON.stringify(workspace.paths.db)});
-    db.pragma('cache_size = 1');
-    db.exec('BEGIN');
-    db.exec("UPDATE memory_index SET title = title || ' (never committed)'");
-    process.kill(process.pid, 'SIGKILL');`;
-  spawnSync(process.execPath, ['-e', script], { cwd: ROOT });
+  // A one-page cache, so that the change reaches the file (and the journal) before any commit.
+  killedWriter(workspace.paths.db, ['PRAGMA cache_size = 1', 'BEGIN', "UPDATE memory_index SET title = title || ' (never committed)'"]);
 }
-
-const digest = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
 
 describe('a hot journal an interrupted writer left', () => {
   it('check says what it is and what rolls it back, and changes nothing', () => {
@@ -35,13 +26,13 @@ describe('a hot journal an interrupted writer left', () => {
     crashMidTransaction(workspace);
     const journal = `${workspace.paths.db}-journal`;
     expect(existsSync(journal)).toBe(true);
-    const before = { db: digest(workspace.paths.db), journal: digest(journal) };
+    const before = { db: fileHash(workspace.paths.db), journal: fileHash(journal) };
 
     const check = runBin('opsheal', ['check', 'index-drift', '--workspace', workspace.root]);
     expect(check.status).toBe(1);
     expect(check.stderr).toContain('left a hot journal');
     expect(check.stderr).toContain('`opsheal heal` rolls it back');
-    expect({ db: digest(workspace.paths.db), journal: digest(journal) }).toEqual(before);
+    expect({ db: fileHash(workspace.paths.db), journal: fileHash(journal) }).toEqual(before);
   });
 
   it('heal rolls it back first, says so, and then heals as usual', () => {
@@ -60,8 +51,8 @@ describe('a hot journal an interrupted writer left', () => {
     const workspace = template.copy();
     crashMidTransaction(workspace);
     const journal = `${workspace.paths.db}-journal`;
-    const before = { db: digest(workspace.paths.db), journal: digest(journal) };
+    const before = { db: fileHash(workspace.paths.db), journal: fileHash(journal) };
     runBin('opsheal', ['heal', 'all', '--workspace', workspace.root, '--dry-run']);
-    expect({ db: digest(workspace.paths.db), journal: digest(journal) }).toEqual(before);
+    expect({ db: fileHash(workspace.paths.db), journal: fileHash(journal) }).toEqual(before);
   });
 });

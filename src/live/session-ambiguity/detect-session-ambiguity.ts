@@ -60,7 +60,9 @@ export function detectSessionAmbiguity(state: SessionState): SessionAmbiguityRes
     if (file !== undefined && location.kind === 'inside') {
       const expected = { expectedFolder: file.specFolder, expectedSession: file.sessionId };
       if (row.specFolder !== file.specFolder) {
-        misrouted.push({ kind: 'misrouted-folder', memoryId: row.id, path: location.relativePath, detail: `row says ${row.specFolder}, file is in ${file.specFolder}`, ...expected });
+        // The repair sets both; the detail says so when the session is wrong too.
+        const session = row.sessionId !== file.sessionId ? `; session: row says ${row.sessionId ?? 'none'}, file says ${file.sessionId ?? 'none'}` : '';
+        misrouted.push({ kind: 'misrouted-folder', memoryId: row.id, path: location.relativePath, detail: `row says ${row.specFolder}, file is in ${file.specFolder}${session}`, ...expected });
         rowAffected = true;
       } else if (row.sessionId !== file.sessionId) {
         misrouted.push({ kind: 'misrouted-session', memoryId: row.id, path: location.relativePath, detail: `row says ${row.sessionId ?? 'none'}, file says ${file.sessionId ?? 'none'}`, ...expected });

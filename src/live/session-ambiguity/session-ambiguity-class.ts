@@ -21,6 +21,10 @@ import { measureSessionLookups, SESSION_INDEX_DDL, SESSION_INDEX_NAME, sessionLo
 const CLASS = 'session-ambiguity';
 const ORIGIN = { failureClass: CLASS, step: failureClassStep(CLASS, 'repair').name };
 const DECISION = 'these sessions appear in more than one spec folder, which keeps the misroute rate above policy: decide which folder each session belongs to (opsheal never guesses)';
+const MISROUTE_DECISION =
+  'the misroute rate stays above policy though the repair rerouted what it could: look at the misrouted rows check lists (a reroute a unique key refused, a file whose front matter names no session), and decide each';
+const LATENCY_DECISION =
+  'session look-ups are slower than thresholds.lookupP95Ms though memory_index(session_id) is indexed: look at what else loads the database, or raise the budget if it is too tight';
 
 /** One misrouted row to set back to its file's folder and session, or the session index to create. */
 type RoutingOperation = { readonly op: 'reroute'; readonly finding: MisrouteFinding; readonly contentHash: string | null } | { readonly op: 'index-sessions' };
@@ -80,7 +84,9 @@ export const sessionAmbiguityClass: LiveClass = {
         const message = !rateOk
           ? `misroute rate ${rate(result.misrouteRate)} is above the threshold ${thresholds.misrouteRate}`
           : `session look-up p95 ${details.lookup_p95_ms} ms is above the budget ${thresholds.lookupP95Ms} ms`;
-        return retryableFailure(message, { ...nonZeroCounts(countByKind(SESSION_AMBIGUITY_KINDS, result.findings)), ...details }, escalationExtras(result, ambiguous, latency, context));
+        // What a person decides depends on what failed: ambiguous sessions, other misroutes left, or speed.
+        const decision = !rateOk ? (ambiguous.length > 0 ? DECISION : MISROUTE_DECISION) : LATENCY_DECISION;
+        return retryableFailure(message, { ...nonZeroCounts(countByKind(SESSION_AMBIGUITY_KINDS, result.findings)), ...details }, escalationExtras(result, ambiguous, latency, context, decision));
       })),
     };
   },
@@ -167,9 +173,15 @@ function sampledSessions(context: LiveContext, db: Database): string[] {
   return [...sessions];
 }
 
-function escalationExtras(result: SessionAmbiguityResult, ambiguous: readonly MisrouteFinding[], latency: LookupLatency, context: LiveContext): Record<string, unknown> {
+function escalationExtras(
+  result: SessionAmbiguityResult,
+  ambiguous: readonly MisrouteFinding[],
+  latency: LookupLatency,
+  context: LiveContext,
+  why: string,
+): Record<string, unknown> {
   const sessions = ambiguous.map((finding) => ({ session_id: finding.subject, folders: (finding.detail ?? '').replace(/^folders: /, '').split(', ') }));
-  const { decision, ...items } = escalationItems(DECISION, sessions);
+  const { decision, ...items } = escalationItems(why, sessions);
   return {
     decision,
     misroute_rate: rate(result.misrouteRate),
