@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 /**
@@ -6,18 +6,43 @@ import { basename, dirname, join } from 'node:path';
  * which is then renamed over the target (atomic on one file system). Missing parent folders are
  * created. Throws on failure, after removing the temporary file. Temporary files that a writer
  * killed between its write and its rename left beside the target are removed first.
+ *
+ * A file that is there keeps what the rename would otherwise lose: a symbolic link is written
+ * through (the file it leads to is replaced, beside itself, and the link stays a link, as an editor
+ * would leave it), and the file's permission bits carry over (a doc kept private stays private).
  */
 export function writeFileAtomically(path: string, content: string | Uint8Array): void {
-  const folder = dirname(path);
+  const target = existingTarget(path);
+  const folder = dirname(target);
   mkdirSync(folder, { recursive: true });
-  removeLeftoverTemporaries(path);
-  const temporary = join(folder, temporaryName(basename(path), process.pid));
+  removeLeftoverTemporaries(target);
+  const temporary = join(folder, temporaryName(basename(target), process.pid));
   try {
     writeFileSync(temporary, content);
-    renameSync(temporary, path);
+    const mode = modeOf(target);
+    if (mode !== undefined) chmodSync(temporary, mode);
+    renameSync(temporary, target);
   } catch (error) {
     rmSync(temporary, { force: true });
     throw error;
+  }
+}
+
+/** Where `path` leads: itself, or for a symbolic link (to a file that is there) that file. */
+function existingTarget(path: string): string {
+  try {
+    return lstatSync(path).isSymbolicLink() ? realpathSync(path) : path;
+  } catch {
+    return path;
+  }
+}
+
+/** The permission bits of the file at `path`, or undefined when there is none. */
+function modeOf(path: string): number | undefined {
+  try {
+    return statSync(path).mode & 0o7777;
+  } catch {
+    return undefined;
   }
 }
 

@@ -26,13 +26,19 @@ export async function readTelemetryFiles(paths: WorkspacePaths): Promise<Telemet
   return { schema, docs, events };
 }
 
-/** The file's bytes, or `undefined` when it does not exist. */
+/**
+ * The file's bytes, or `undefined` when it does not exist. Any other failure is thrown with the path
+ * in its message and its code kept: Node's own words ("EISDIR: illegal operation on a directory,
+ * read") name no file.
+ */
 export async function readIfPresent(path: string): Promise<Buffer | undefined> {
   try {
     return await readFile(path);
   } catch (error) {
-    if (errorCode(error) === 'ENOENT') return undefined;
-    throw error;
+    const code = errorCode(error);
+    if (code === 'ENOENT') return undefined;
+    const why = code === 'EISDIR' ? 'is a folder, not a file' : error instanceof Error ? error.message : String(error);
+    throw Object.assign(new Error(`${path}: ${why}`, { cause: error }), code === undefined ? {} : { code });
   }
 }
 
