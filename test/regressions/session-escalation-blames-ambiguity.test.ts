@@ -32,3 +32,29 @@ describe("session-ambiguity's escalation and findings", () => {
     expect(finding?.detail).toMatch(/^row says elsewhere, file is in \S+; session: row says ses_wrong, file says \S+$/);
   });
 });
+
+// Found the same day: a reroute that the unique key (spec_folder, file_path, anchor_id) refuses was
+// planned by --dry-run as a change, skipped by the heal with no word of why, and, with the threshold
+// at 0, escalated as "sessions in more than one spec folder" with no items.
+describe('a reroute the unique key refuses', () => {
+  it('is a DECIDE line in the plan naming the row that holds the key, and the escalation lists the row', () => {
+    const workspace = template.copy();
+    writeFileSync(join(workspace.root, 'opsheal.config.json'), JSON.stringify({ thresholds: { misrouteRate: 0 } }));
+    withDatabase(workspace.paths.db, (db) => {
+      db.exec(`INSERT INTO memory_index (spec_folder, file_path, anchor_id, title, session_id, content_hash, created_at, updated_at)
+        SELECT spec_folder, file_path, 'sec1', title, session_id, 'h', '2030-01-01T00:00:00.000Z', '2030-01-01T00:00:00.000Z' FROM memory_index WHERE id = 1`);
+      db.exec(`INSERT INTO memory_index (spec_folder, file_path, anchor_id, title, session_id, content_hash, created_at, updated_at)
+        SELECT 'elsewhere', file_path, 'sec1', title, session_id, 'h', '2030-01-01T00:00:01.000Z', '2030-01-01T00:00:01.000Z' FROM memory_index WHERE id = 1`);
+    });
+    const plan = runBin('opsheal', ['heal', 'session-ambiguity', '--workspace', workspace.root, '--dry-run']);
+    expect(plan.stdout).toContain('needs_decision=1');
+    expect(plan.stdout).not.toContain('action=reroute-row');
+    expect(plan.stdout).toMatch(/DECIDE \| class=session-ambiguity action=misrouted-folder id=\d+ .*row #\d+ already holds that folder, path and anchor/);
+    const heal = runBin('opsheal', ['heal', 'session-ambiguity', '--workspace', workspace.root]);
+    expect(heal.status).toBe(1);
+    const payload = JSON.parse(linesOf(heal.stdout).at(-1) as string) as { decision: string; items: Array<{ kind: string }>; items_total: number };
+    expect(payload.decision).toContain('a reroute a unique key refused');
+    expect(payload.items_total).toBe(1);
+    expect(payload.items[0]?.kind).toBe('misrouted-folder');
+  });
+});

@@ -10,7 +10,7 @@ import { escalationItems } from '../escalation-items.js';
 import { countByKind, nonZeroCounts } from '../finding-counts.js';
 import { openIndex, withIndexDatabase } from '../index-database-session.js';
 import { repairLedgerEntry } from '../ledger-record.js';
-import type { CheckReport, LiveClass, LiveContext } from '../live-class.js';
+import type { CheckReport, LiveClass, LiveContext, PlannedChange } from '../live-class.js';
 import { repairTimestamp, repairUnderLock } from '../locked-repair.js';
 import { startFileScan } from '../memory-file-scan.js';
 import { guarded } from '../step-errors.js';
@@ -27,7 +27,11 @@ const LATENCY_DECISION =
   'session look-ups are slower than thresholds.lookupP95Ms though memory_index(session_id) is indexed: look at what else loads the database, or raise the budget if it is too tight';
 
 /** One misrouted row to set back to its file's folder and session, or the session index to create. */
-type RoutingOperation = { readonly op: 'reroute'; readonly finding: MisrouteFinding; readonly contentHash: string | null } | { readonly op: 'index-sessions' };
+type RoutingOperation =
+  | { readonly op: 'reroute'; readonly finding: MisrouteFinding; readonly contentHash: string | null }
+  /** A reroute left for a person: row `holderId` already holds the folder, path and anchor. */
+  | { readonly op: 'duplicate'; readonly finding: MisrouteFinding; readonly holderId: number }
+  | { readonly op: 'index-sessions' };
 
 /** Session ambiguity, live: misrouted rows are set from their files; ambiguous sessions go to a person. */
 export const sessionAmbiguityClass: LiveClass = {
@@ -45,15 +49,20 @@ export const sessionAmbiguityClass: LiveClass = {
   plan: (context) =>
     withIndexDatabase(context, 'read', ({ db }) => {
       const { report, result } = checkReport(context, db);
-      return {
-        check: report,
-        changes: planRouting(db, result).map((operation) =>
-          operation.op === 'index-sessions'
-            ? { action: 'create-index', subject: SESSION_INDEX_NAME, detail: 'index memory_index(session_id) so session look-ups never scan' }
-            : { action: 'reroute-row', memoryId: operation.finding.memoryId, path: operation.finding.path, detail: `to ${operation.finding.expectedFolder} / ${operation.finding.expectedSession ?? 'no session'}; ledger: update` },
-        ),
-        needsDecision: result.findings.filter((finding) => finding.kind === 'ambiguous-session'),
-      };
+      const planned = planRouting(db, result);
+      const changes: PlannedChange[] = [];
+      const duplicates: MisrouteFinding[] = [];
+      for (const operation of planned) {
+        if (operation.op === 'index-sessions') {
+          changes.push({ action: 'create-index', subject: SESSION_INDEX_NAME, detail: 'index memory_index(session_id) so session look-ups never scan' });
+        } else if (operation.op === 'duplicate') {
+          duplicates.push(duplicateFinding(operation));
+        } else {
+          const { finding } = operation;
+          changes.push({ action: 'reroute-row', memoryId: finding.memoryId, path: finding.path, detail: `to ${finding.expectedFolder} / ${finding.expectedSession ?? 'no session'}; ledger: update` });
+        }
+      }
+      return { check: report, changes, needsDecision: [...duplicates, ...result.findings.filter((finding) => finding.kind === 'ambiguous-session')] };
     }),
 
   actions(context) {
@@ -67,7 +76,11 @@ export const sessionAmbiguityClass: LiveClass = {
 
       repair: () => guarded(async () => {
         const result = await repairUnderLock<RoutingOperation>(context, () => openIndex(context, 'write').db, {
-          plan: (db) => planRouting(db, detect(context, db)),
+          // Duplicates alone change nothing: no backup, no transaction (--dry-run lists them as DECIDE).
+          plan: (db) => {
+            const planned = planRouting(db, detect(context, db));
+            return planned.some((operation) => operation.op !== 'duplicate') ? planned : [];
+          },
           apply: (db, operations) => applyRouting(db, operations, context),
         });
         return succeeded(nonZeroCounts(result.counts));
@@ -122,14 +135,25 @@ function checkReport(context: LiveContext, db: Database): { report: CheckReport;
 
 function planRouting(db: Database, result: SessionAmbiguityResult): RoutingOperation[] {
   const operations: RoutingOperation[] = [];
-  const hashes = db.prepare('SELECT content_hash FROM memory_index WHERE id = ?');
+  const rows = db.prepare('SELECT content_hash, file_path, anchor_id FROM memory_index WHERE id = ?');
+  // Another row that already holds the folder, path and anchor the reroute would give this one: the
+  // unique key refuses the reroute, and only a person can say which of the two duplicates stays.
+  const holder = db.prepare('SELECT id FROM memory_index WHERE spec_folder = ? AND file_path = ? AND anchor_id IS ? AND id != ? LIMIT 1');
   for (const finding of result.findings) {
     if (finding.kind === 'ambiguous-session' || finding.memoryId === undefined) continue;
-    const row = hashes.get(finding.memoryId) as { content_hash: string | null } | undefined;
-    if (row !== undefined) operations.push({ op: 'reroute', finding, contentHash: row.content_hash });
+    const row = rows.get(finding.memoryId) as { content_hash: string | null; file_path: string; anchor_id: string | null } | undefined;
+    if (row === undefined) continue;
+    const taken = finding.kind === 'misrouted-folder' ? (holder.get(finding.expectedFolder, row.file_path, row.anchor_id, finding.memoryId) as { id: number } | undefined) : undefined;
+    operations.push(taken !== undefined ? { op: 'duplicate', finding, holderId: taken.id } : { op: 'reroute', finding, contentHash: row.content_hash });
   }
   if (!sessionLookupIndexed(db)) operations.push({ op: 'index-sessions' });
   return operations;
+}
+
+/** A reroute the unique key would refuse, as what a person must decide. */
+function duplicateFinding(operation: Extract<RoutingOperation, { op: 'duplicate' }>): MisrouteFinding {
+  const { expectedFolder: _folder, expectedSession: _session, ...finding } = operation.finding;
+  return { ...finding, detail: `${finding.detail ?? ''}; row #${operation.holderId} already holds that folder, path and anchor: decide which of the two duplicates stays` };
 }
 
 function applyRouting(db: Database, operations: readonly RoutingOperation[], context: LiveContext): Record<string, number> {
@@ -140,6 +164,10 @@ function applyRouting(db: Database, operations: readonly RoutingOperation[], con
   let skipped = 0;
   let indexed = 0;
   for (const operation of operations) {
+    if (operation.op === 'duplicate') {
+      skipped++;
+      continue;
+    }
     if (operation.op === 'index-sessions') {
       db.exec(SESSION_INDEX_DDL);
       indexed++;
@@ -181,7 +209,11 @@ function escalationExtras(
   why: string,
 ): Record<string, unknown> {
   const sessions = ambiguous.map((finding) => ({ session_id: finding.subject, folders: (finding.detail ?? '').replace(/^folders: /, '').split(', ') }));
-  const { decision, ...items } = escalationItems(why, sessions);
+  // Without ambiguous sessions, what keeps the rate up is the misrouted rows the repair left.
+  const misrouted = result.findings
+    .filter((finding) => finding.kind !== 'ambiguous-session')
+    .map(({ expectedFolder: _folder, expectedSession: _session, ...finding }) => finding);
+  const { decision, ...items } = escalationItems(why, sessions.length > 0 ? sessions : misrouted);
   return {
     decision,
     misroute_rate: rate(result.misrouteRate),
