@@ -99,7 +99,15 @@ export async function repairUnderLock<Operation>(
         }
         const checkpointLater = work.checkpointOnHelper === true && helperCanCheckpoint(context, db);
         if (checkpointLater) leaveCheckpointToLater(db);
-        db.exec('COMMIT');
+        try {
+          db.exec('COMMIT');
+        } catch (error) {
+          // A COMMIT refused (a reader holding a rollback-journal database busy) is a repair that did
+          // not go ahead: its backup goes too, or every retry would add one, and the next kept
+          // backup would prune the earlier, distinct restore points to make room for copies of one state.
+          backup?.abandon();
+          throw error;
+        }
         backup?.keep();
         if (checkpointLater) leaveCheckpointToHelper(context);
         followCommit?.();

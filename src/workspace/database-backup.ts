@@ -175,9 +175,15 @@ function removeIfEmpty(folder: string): void {
  */
 export function pruneBackups(dbPath: string, backupsDir: string): void {
   const stem = backupStem(dbPath);
+  // Only names this database's backups take (`<stem>-<stamp>-<pid>[-<n>].sqlite`): an operator's own
+  // copy kept in the folder, or the backups of another database whose name begins the same way
+  // (`context-index-v2`), are not this database's to prune.
   const complete = readdirSync(backupsDir)
     .filter((name) => name.startsWith(`${stem}-`) && name.endsWith('.sqlite'))
-    .map((name) => ({ name, order: backupOrder(name.slice(stem.length + 1, -'.sqlite'.length)) }))
+    .flatMap((name) => {
+      const order = backupOrder(name.slice(stem.length + 1, -'.sqlite'.length));
+      return order === undefined ? [] : [{ name, order }];
+    })
     .sort((a, b) => compareOrder(a.order, b.order))
     .map((entry) => entry.name);
   for (const name of complete.slice(0, Math.max(0, complete.length - BACKUPS_KEPT))) {
@@ -185,10 +191,13 @@ export function pruneBackups(dbPath: string, backupsDir: string): void {
   }
 }
 
-/** Oldest first: by time stamp, then process, then sequence (`-2` after the unnumbered first). */
-function backupOrder(rest: string): readonly [string, number, number] {
-  const match = /^([0-9TZ]+)-(\d+)(?:-(\d+))?$/.exec(rest);
-  if (match === null) return ['', 0, 0];
+/**
+ * Oldest first: by time stamp, then process, then sequence (`-2` after the unnumbered first);
+ * `undefined` for a name that is not a backup's.
+ */
+function backupOrder(rest: string): readonly [string, number, number] | undefined {
+  const match = /^(\d{8}T\d{6}Z)-(\d+)(?:-(\d+))?$/.exec(rest);
+  if (match === null) return undefined;
   return [match[1] ?? '', Number(match[2]), match[3] === undefined ? 1 : Number(match[3])];
 }
 

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -64,5 +64,15 @@ describe('takeBackup and pruneBackups', () => {
     for (let n = 0; n < 3; n++) made.push(basename(await backUp(dbPath, backupsDir, '2026-02-22T00:00:10Z')));
     expect(new Set(made).size).toBe(7);
     expect(readdirSync(backupsDir).sort()).toEqual(made.slice(2).sort());
+  });
+
+  it("prunes only this database's backups: an operator's copy and another database's backups in the folder stay (regression: they were pruned first)", async () => {
+    const { dbPath, backupsDir } = databaseWithRows(1);
+    const made: string[] = [];
+    for (let n = 0; n < BACKUPS_KEPT; n++) made.push(basename(await backUp(dbPath, backupsDir, `2026-02-22T00:00:0${n}Z`)));
+    const others = ['context-index-before-migration.sqlite', 'context-index-v2-20260101T000000Z-1.sqlite', 'context-index-v2.sqlite'];
+    for (const name of others) writeFileSync(join(backupsDir, name), 'not ours');
+    made.push(basename(await backUp(dbPath, backupsDir, '2026-02-22T00:00:09Z')));
+    expect(readdirSync(backupsDir).sort()).toEqual([...made.slice(1), ...others].sort());
   });
 });
