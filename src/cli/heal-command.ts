@@ -101,7 +101,11 @@ async function prepareClass(failureClass: FailureClass, live: LiveContext, onOut
     const command = configured[step.name];
     if (command !== undefined) {
       const action = commandStepAction(command, { baseDir: live.config.baseDir, onOutput });
-      return { name: step.name, command: formatArgv(command.command), action: step.phase === 'repair' ? lockedCommandStep(live, action) : action };
+      return {
+        name: step.name,
+        command: formatArgv(command.command),
+        action: step.phase === 'repair' ? lockedCommandStep(live, action, usesIndexDatabase(failureClass.id)) : action,
+      };
     }
     const action: StepAction | undefined = builtIns?.[step.phase];
     if (action === undefined) {

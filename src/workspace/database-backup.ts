@@ -28,7 +28,7 @@ export async function takeBackup(dbPath: string, backupsDir: string, stamp: stri
     await copyDatabase(dbPath, backup.partial);
   } catch (error) {
     backup.discard();
-    throw error;
+    throw backupFolderError(error, backupsDir);
   }
   return { path: backup.complete(), discard: () => backup.discard() };
 }
@@ -204,4 +204,19 @@ function backupOrder(rest: string): readonly [string, number, number] | undefine
 function compareOrder(a: readonly [string, number, number], b: readonly [string, number, number]): number {
   if (a[0] !== b[0]) return a[0] < b[0] ? -1 : 1;
   return a[1] - b[1] || a[2] - b[2];
+}
+
+/** SQLite's codes for a copy that could not be written (opened, grown, synced) where it goes. */
+const WRITE_FAILURES = /^SQLITE_(CANTOPEN|FULL|READONLY|PERM|IOERR)/;
+
+/**
+ * A copy that could not be written into `backupsDir` (read-only, full, gone): an error that says so
+ * and what to do, instead of a SQLite code that a step would take for the index database's.
+ * Anything else (the database itself unreadable, a copy that stalled) is left as it is.
+ */
+function backupFolderError(error: unknown, backupsDir: string): unknown {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !WRITE_FAILURES.test(code)) return error;
+  const why = error instanceof Error ? error.message : String(error);
+  return new Error(`the backup could not be written into ${backupsDir} (${code}: ${why}): make room there or make it writable, or heal with --no-backup`, { cause: error });
 }

@@ -13,6 +13,8 @@ export function makeOwnFolder(path: string, keeps: string, remedy = 'move that f
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     if (code === 'EEXIST' || code === 'ENOTDIR') throw new Error(`${path} is not a folder: opsheal keeps ${keeps} there; ${remedy}`);
+    // A symbolic link on the way that leads nowhere: not a file that vanished, which a retry might see back.
+    if (code === 'ENOENT') throw new Error(`${path} cannot be made: a symbolic link on its way leads nowhere; opsheal keeps ${keeps} there; ${remedy}`);
     throw error;
   }
 }

@@ -23,7 +23,12 @@ export class WorkspaceBusyError extends Error {
  */
 export function acquireWorkspaceLock(paths: WorkspacePaths, timeoutSeconds: number): WorkspaceLock {
   makeOwnFolder(paths.stateDir, 'its repair lock and backups');
-  const db = new Database(paths.lockFile, { timeout: Math.round(timeoutSeconds * 1000) });
+  let db: Database.Database;
+  try {
+    db = new Database(paths.lockFile, { timeout: Math.round(timeoutSeconds * 1000) });
+  } catch (error) {
+    throw unusableLock(paths, error);
+  }
   try {
     db.exec('BEGIN EXCLUSIVE');
   } catch (error) {
@@ -34,7 +39,7 @@ export function acquireWorkspaceLock(paths: WorkspacePaths, timeoutSeconds: numb
         `another opsheal is repairing ${paths.root}${holderNote(paths)}; waited ${timeoutSeconds}s for its lock (${paths.lockFile}), try again when it has finished`,
       );
     }
-    throw error;
+    throw unusableLock(paths, error);
   }
   try {
     writeFileSync(`${paths.lockFile}.holder`, `${JSON.stringify({ pid: process.pid })}\n`);
@@ -60,6 +65,16 @@ export async function withWorkspaceLock<T>(paths: WorkspacePaths, timeoutSeconds
   } finally {
     lock.release();
   }
+}
+
+/**
+ * The lock file is there but is no SQLite file (or not a file at all): an error that names it, not
+ * the SQLite code alone, which a step would take for the index database's. No healer can hold such
+ * a file, so removing it is safe when no opsheal runs; opsheal makes it again.
+ */
+function unusableLock(paths: WorkspacePaths, error: unknown): Error {
+  const why = error instanceof Error ? error.message : String(error);
+  return new Error(`the workspace lock ${paths.lockFile} cannot be used (${why}): it is opsheal's own file; remove it when no opsheal is running, and run again`, { cause: error });
 }
 
 function holderNote(paths: WorkspacePaths): string {
