@@ -64,7 +64,8 @@ export function checkEmittedEvents(text: string, schema: TelemetrySchema, events
     for (const field of event.fields) {
       const fieldValue = record[field.name];
       if (fieldValue === undefined || fieldValue === null) {
-        if (field.required) note('invalid-emitted-event', name, `missing required field "${field.name}"`, lineNumber);
+        // A null is there but says nothing: named as such, so that a person looks at the emitter, not for a missing key.
+        if (field.required) note('invalid-emitted-event', name, fieldValue === null ? `required field "${field.name}" is null` : `missing required field "${field.name}"`, lineNumber);
         continue;
       }
       if (!hasType(fieldValue, field.type)) {

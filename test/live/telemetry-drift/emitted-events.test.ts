@@ -43,4 +43,11 @@ describe('checkEmittedEvents', () => {
       { kind: 'invalid-emitted-event', path: 'e', subject: 'line 3', detail: 'no "event" name' },
     ]);
   });
+
+  it('says a required field that is null is null, not missing (regression: both read "missing required field")', () => {
+    const text = saved({ spec_folder: null, content_bytes: 3 });
+    expect(checkEmittedEvents(text, SCHEMA, 'e').findings).toEqual([
+      { kind: 'invalid-emitted-event', path: 'e', subject: 'memory.saved', detail: 'required field "spec_folder" is null (1 line, first at line 1)' },
+    ]);
+  });
 });
