@@ -80,8 +80,8 @@ export async function demoCommand({ program, args, sink, env }: CommandContext):
       ? `Recovered what could be repaired; escalated ${escalated.join(', ')} to their owners with the items a person must decide (see the ESCALATION lines).`
       : 'Every class recovered.');
     if (given !== undefined || line.flags.has('keep')) {
-      // Quoted as a shell needs it, so that a folder with a space can be pasted as printed.
       if (json) sink.out(JSON.stringify({ event: 'WORKSPACE_KEPT', path: dir }));
+      // Quoted as a shell needs it, so that a folder with a space can be pasted as printed.
       else say(`The workspace is kept at ${displayValue(dir)}: try ${formatArgv([program, 'check', 'all', '--workspace', dir])}`);
     }
     return EXIT.ok;
