@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { DatabaseUnusableError, toDatabaseUnusableError } from './database-unusable-error.js';
 import type { IndexRow, IndexRowSummary } from './index-row.js';
-import { LEDGER_TRIGGERS, type LedgerEntry, type LedgerLink } from './ledger-entry.js';
+import { LEDGER_TRIGGER_STATEMENT, LEDGER_TRIGGERS, type LedgerEntry, type LedgerLink } from './ledger-entry.js';
 import { forEachRowById, inReadTransaction } from './rows-by-id.js';
 
 /**
@@ -289,12 +289,6 @@ export interface LedgerGuards {
   readonly faults: Readonly<Record<string, LedgerGuardFault>>;
 }
 
-/** The statement each guard trigger must abort. */
-const GUARDED_STATEMENT: Readonly<Record<(typeof LEDGER_TRIGGERS)[number], string>> = {
-  prevent_ledger_update: 'UPDATE',
-  prevent_ledger_delete: 'DELETE',
-};
-
 /**
  * Judges the ledger's guard triggers by what they do, not by their name alone: one that is there must
  * be on mutation_ledger, fire on every UPDATE (DELETE) of it (no `OF` columns, no `WHEN`), and raise
@@ -317,7 +311,7 @@ export function ledgerGuards(db: Db): LedgerGuards {
     if (holder === undefined) continue;
     if (holder.type !== 'trigger' || holder.tableName !== 'mutation_ledger') {
       faults[name] = { kind: 'name-taken', by: holder.type === 'trigger' ? `a trigger on ${holder.tableName}` : `${holder.type === 'index' ? 'an' : 'a'} ${holder.type}` };
-    } else if (guardsEvery(holder.sql ?? '', GUARDED_STATEMENT[name])) {
+    } else if (guardsEvery(holder.sql ?? '', LEDGER_TRIGGER_STATEMENT[name])) {
       working.push(name);
     } else {
       faults[name] = { kind: 'not-a-guard' };

@@ -33,3 +33,9 @@ export interface NewLedgerEntry {
 
 /** The names of the two triggers that make the ledger append-only. */
 export const LEDGER_TRIGGERS = ['prevent_ledger_update', 'prevent_ledger_delete'] as const;
+
+/** The statement each of them must abort. */
+export const LEDGER_TRIGGER_STATEMENT: Readonly<Record<(typeof LEDGER_TRIGGERS)[number], 'UPDATE' | 'DELETE'>> = {
+  prevent_ledger_update: 'UPDATE',
+  prevent_ledger_delete: 'DELETE',
+};

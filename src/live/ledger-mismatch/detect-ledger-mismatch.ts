@@ -1,5 +1,5 @@
 import type { LedgerGuardFault } from '../../workspace/index-reads.js';
-import { LEDGER_TRIGGERS, type LedgerLink } from '../../workspace/ledger-entry.js';
+import { LEDGER_TRIGGER_STATEMENT, LEDGER_TRIGGERS, type LedgerLink } from '../../workspace/ledger-entry.js';
 import type { IndexRow } from '../../workspace/index-row.js';
 import { byId } from '../compare.js';
 import { hashPair } from '../hash-pair.js';
@@ -143,7 +143,7 @@ function inPrintOrder(findings: readonly LedgerFinding[], state: Pick<LedgerStat
     if (fault === undefined) return { kind: 'unguarded-ledger', subject: name, detail: `trigger ${name} is missing` };
     const detail =
       fault.kind === 'not-a-guard'
-        ? `trigger ${name} does not abort every ${name === 'prevent_ledger_update' ? 'UPDATE' : 'DELETE'} of mutation_ledger`
+        ? `trigger ${name} does not abort every ${LEDGER_TRIGGER_STATEMENT[name]} of mutation_ledger`
         : `the name ${name} is taken by ${fault.by}`;
     return { kind: 'unguarded-ledger', subject: name, detail, guardFault: fault };
   });
